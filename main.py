@@ -1,0 +1,58 @@
+"""pi-vae command line: parse, load and validate the config once, dispatch. Nothing else.
+
+    python main.py [train] [--config FILE] [key=value ...]      train (default command)
+    python main.py generate -n N -o FILE [--seed S] [key=value ...]
+    python main.py evaluate [key=value ...]
+    python main.py compare [key=value ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+COMMANDS = ("train", "generate", "evaluate", "compare")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="main.py", description="Train a VAE on the colored π and generate points.")
+    parser.add_argument("command", nargs="?", default="train", choices=COMMANDS,
+                        help="what to do (default: train)")
+    parser.add_argument("--config", default="config.yaml", help="YAML config file (default: config.yaml)")
+    parser.add_argument("-n", type=int, default=1000, help="generate: number of points")
+    parser.add_argument("-o", "--output", default="generated.npy", help="generate: output .npy or .csv file")
+    parser.add_argument("--seed", type=int, default=None, help="generate: seed for reproducible points")
+    parser.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. epochs=5")
+    if argv and argv[0] not in COMMANDS and "=" in argv[0]:
+        argv = ["train", *argv]  # `python main.py epochs=5` means train
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    from utils.errors import UserError  # after argparse, so that --help is instant
+
+    try:
+        import commands
+        from utils.config import load_config
+
+        cfg = load_config(args.config, args.overrides)
+        if args.command == "train":
+            commands.run_train(cfg)
+        elif args.command == "generate":
+            commands.run_generate(cfg, args.n, args.output, args.seed)
+        elif args.command == "evaluate":
+            commands.run_evaluate(cfg)
+        else:
+            commands.run_compare(cfg)
+    except UserError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stopped by Ctrl-C.", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

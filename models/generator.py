@@ -1,0 +1,57 @@
+"""Rebuild a trained model from its checkpoint alone, and draw points from it in data units."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from data.scaling import Scaler
+from models.registry import build_model
+from models.vae import VAE
+from utils.checkpoint import load_checkpoint
+from utils.config import config_from_dict
+from utils.errors import UserError
+
+
+def restore_model(state: dict) -> tuple[VAE, Scaler]:
+    """(model on CPU in eval mode, scaler) from a loaded checkpoint dict."""
+    cfg = config_from_dict(state["config"], "the checkpoint's config")
+    scaler = Scaler.from_dict(state["scaler"])
+    model = build_model(cfg, scaler.n_features)
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError as err:
+        raise UserError(f"the checkpoint's weights do not fit its config ({str(err).splitlines()[0]}); retrain.")
+    return model.eval(), scaler
+
+
+def sample_points(model: VAE, scaler: Scaler, n: int, seed: int | None = None) -> np.ndarray:
+    """n points (n, F) float32 in data units; a seed makes them reproducible, None draws fresh ones."""
+    generator = torch.Generator()
+    if seed is None:
+        generator.seed()
+    else:
+        generator.manual_seed(seed)
+    return scaler.to_data(model.sample(n, generator).cpu().numpy())
+
+
+_CACHE: dict[tuple[str, float], tuple[VAE, Scaler]] = {}
+
+
+def colored_pi_generator(n: int, checkpoint: str | Path = "result/checkpoint.pt", seed: int | None = None) -> np.ndarray:
+    """Generate n colored-π points, shape (n, 5): x, y in pixels, r, g, b in 0..255 (float32).
+
+    Reads only the checkpoint (cached until the file changes). Fresh points on every call
+    unless `seed` is given, in which case the same seed gives the same points.
+    """
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    path = Path(checkpoint)
+    key = (str(path.resolve()), path.stat().st_mtime if path.exists() else 0.0)
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = restore_model(load_checkpoint(path))
+    model, scaler = _CACHE[key]
+    return sample_points(model, scaler, n, seed)

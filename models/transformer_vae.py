@@ -1,0 +1,65 @@
+"""The transformer VAE: each of the F features of a point is one token.
+
+Why features as tokens: a point is only F numbers, so there is no natural sequence; making each
+feature a token (its value times a learned per-feature vector, plus a per-feature bias that acts
+as the feature's embedding) lets self-attention model how position and color depend on each
+other, which is the structure of the colored π. The generator mirrors this: the latent is mapped
+to F tokens, attention mixes them, and a shared head reads one value per token.
+
+    encoder:   x (B, F) -> tokens (B, F, H) -> ReLU -> TransformerEncoderLayer -> flatten -> mu, logvar (B, D)
+    generator: z (B, D) -> Linear -> (B, F, H) -> ReLU -> TransformerEncoderLayer -> Linear -> Sigmoid -> (B, F)
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from models.vae import VAE
+
+
+class FeatureTokens(nn.Module):
+    """Linear map of each scalar feature to its own H-dim token: (B, F) -> (B, F, H)."""
+
+    def __init__(self, n_features: int, hidden_dim: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(n_features, hidden_dim) / hidden_dim**0.5)
+        self.bias = nn.Parameter(torch.randn(n_features, hidden_dim) * 0.1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[:, :, None] * self.weight + self.bias
+
+
+def _attention_layer(hidden_dim: int, num_head: int) -> nn.TransformerEncoderLayer:
+    # dim_feedforward is set explicitly: PyTorch's default of 2048 would make each step ~30x slower
+    return nn.TransformerEncoderLayer(
+        d_model=hidden_dim, nhead=num_head, dim_feedforward=2 * hidden_dim,
+        dropout=0.0, batch_first=True, norm_first=True,
+    )
+
+
+class TransformerVAE(VAE):
+    def __init__(self, n_features: int, latent_dim: int, hidden_dim: int, num_head: int,
+                 prior_components: int, output_noise: float):
+        super().__init__(n_features, latent_dim, prior_components, output_noise)
+        assert hidden_dim % num_head == 0, f"hidden_dim {hidden_dim} not divisible by num_head {num_head}"
+        f, h = n_features, hidden_dim
+        self.hidden_dim = h
+        # encoder
+        self.tokens = FeatureTokens(f, h)
+        self.encoder = _attention_layer(h, num_head)
+        self.to_stats = nn.Linear(f * h, 2 * latent_dim)
+        # generator
+        self.from_latent = nn.Linear(latent_dim, f * h)
+        self.generator = _attention_layer(h, num_head)
+        self.to_value = nn.Linear(h, 1)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        t = self.encoder(torch.relu(self.tokens(x)))  # (B, F, H)
+        mu, logvar = self.to_stats(t.flatten(1)).chunk(2, dim=1)  # (B, D) each
+        return mu, logvar
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        t = torch.relu(self.from_latent(z)).view(-1, self.n_features, self.hidden_dim)  # (B, F, H)
+        t = self.generator(t)
+        return torch.sigmoid(self.to_value(t).squeeze(-1))  # (B, F)

@@ -1,0 +1,80 @@
+"""Each figure on cases with known answers: identical sets, disjoint sets, a shifted set."""
+
+import numpy as np
+import pytest
+
+from data import Scaler
+from utils import metrics
+
+SCALER = Scaler.for_image(300, 300)
+
+
+@pytest.fixture
+def real() -> np.ndarray:
+    """600 distinct pixels on a ring, colored by angle (data units)."""
+    rng = np.random.default_rng(0)
+    angle = rng.uniform(0, 2 * np.pi, 3000)
+    xy = np.unique(np.rint(np.column_stack([150 + 80 * np.cos(angle), 150 + 80 * np.sin(angle)])), axis=0)
+    xy = xy[rng.permutation(len(xy))[:600]]
+    theta = np.arctan2(xy[:, 0] - 150, xy[:, 1] - 150)
+    rgb = np.column_stack([128 + 100 * np.cos(theta), 128 + 100 * np.sin(theta), np.full(len(xy), 200.0)])
+    return np.column_stack([xy, np.rint(rgb)]).astype(np.float64)
+
+
+def test_identical_sets(real):
+    s = SCALER.to_model(real).astype(np.float64)
+    assert metrics.sliced_wasserstein(s, s) == pytest.approx(0.0, abs=1e-12)
+    density, coverage = metrics.density_coverage(s, s)
+    assert coverage == 1.0 and density == pytest.approx(1.0, abs=0.05)
+    assert metrics.on_shape_rate(real[:, :2], real[:, :2]) == 1.0
+    assert metrics.color_error(real, real) == 0.0
+    assert metrics.copy_rate(s, s) == 1.0  # every point duplicates a reference point: a memoriser
+    assert metrics.c2st_accuracy(s, s) == pytest.approx(0.5, abs=0.08)
+
+
+def test_disjoint_sets(real):
+    far = real.copy()
+    far[:, :2] = np.clip(far[:, :2] * 0.2 + 5, 0, 299)  # a small ring in the corner
+    s, f = SCALER.to_model(real).astype(np.float64), SCALER.to_model(far).astype(np.float64)
+    density, coverage = metrics.density_coverage(s, f)
+    assert density == 0.0 and coverage == 0.0
+    assert metrics.on_shape_rate(real[:, :2], far[:, :2]) == 0.0
+    assert metrics.c2st_accuracy(s, f) > 0.95
+    assert metrics.copy_rate(s, f) == 0.0
+
+
+def test_shifted_set(real):
+    shifted = real.copy()
+    shifted[:, 2] = np.clip(shifted[:, 2] - 51, 0, 255)  # red channel 51 lower = 0.2 in model space
+    s, f = SCALER.to_model(real).astype(np.float64), SCALER.to_model(shifted).astype(np.float64)
+    moved = np.abs(real[:, 2] - shifted[:, 2]).mean() / 3  # mean over 3 channels
+    assert metrics.color_error(real, shifted) == pytest.approx(moved)
+    assert metrics.on_shape_rate(real[:, :2], shifted[:, :2]) == 1.0  # positions did not move
+    # a shift by 0.2 along one axis projects to 0.2*|u_r| on a random unit direction u:
+    # E|u_r| for uniform directions in 5-D is 3/8 (and the clipping makes it a little less)
+    assert 0.6 * 0.2 * 3 / 8 < metrics.sliced_wasserstein(s, f) < 1.05 * 0.2 * 3 / 8
+
+
+def test_on_shape_radius(real):
+    moved = real.copy()
+    moved[:, 0] += 200  # far from the ring
+    moved[:10] = real[:10] + np.array([2.0, 2.0, 0, 0, 0])  # 2.83 px from a real point: on shape
+    assert metrics.on_shape_rate(real[:, :2], moved[:, :2]) == pytest.approx(10 / len(real))
+
+
+def test_evaluate_flags_a_memoriser(real):
+    """Fakes that replay the training points fail the copy check."""
+    rng = np.random.default_rng(1)
+    report = metrics.evaluate(real, real[rng.permutation(len(real))], SCALER, seed=0)
+    assert report["n"] == len(real) // 2 and set(report["model"]) == set(report["floor"])
+    assert report["model"]["copies"] > 0.3 > report["floor"]["copies"]
+    assert not report["pass"]["copies"]
+
+
+def test_passes_checks_every_target():
+    good = {"on_shape": 0.95, "coverage": 0.95, "c2st": 0.5, "color_err": 10.0, "swd": 1.0, "copies": 0.05, "density": 1.0}
+    floor = {**good, "color_err": 10.0, "swd": 1.0}
+    assert all(metrics.passes(good, floor, n=2500).values())
+    bad = {**good, "on_shape": 0.9, "swd": 1.3, "copies": 0.2}
+    result = metrics.passes(bad, floor, n=2500)
+    assert not result["on_shape"] and not result["swd"] and not result["copies"] and result["c2st"]

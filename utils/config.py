@@ -1,0 +1,194 @@
+"""The one typed config: defaults, loading from YAML, `key=value` overrides, validation.
+
+Only `main.py` calls `load_config`; every other module receives the resulting `Config`.
+The config is flat on purpose: the keys in config.yaml and on the command line are the same
+names (`python main.py epochs=5 model=vanilla_vae`), with no sections to remember.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import typing
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from utils.errors import UserError
+
+# Defaults are chosen for a 2-core laptop CPU; README.md ("Why the defaults") explains each one.
+@dataclass(frozen=True)
+class Config:
+    # what to train on
+    dataset: Literal["auto", "quiz", "synthetic"] = "auto"
+    data_dir: str = "./gen_ml_quiz_content"
+    # model (chosen by name from models.MODELS)
+    model: str = "transformer_vae"
+    hidden_dim: int = 64
+    num_head: int = 4
+    latent_dim: int = 4
+    # the prior used when sampling: "gmm" fits a Gaussian mixture on the posterior means after
+    # training (the standard normal leaves points between π's strokes); "standard" is N(0, I)
+    prior: Literal["gmm", "standard"] = "gmm"
+    prior_components: int = 64
+    # samples = decoder mean + output_noise x (std of the training residuals), per feature:
+    # 0 returns the mean; real colors carry pixel noise that a mean smooths away
+    output_noise: float = 0.5
+    # training
+    epochs: int = 60
+    batch_size: int = 128
+    lr: float = 2e-3
+    lr_schedule: Literal["cosine", "constant"] = "cosine"
+    beta_schedule: Literal["linear", "cyclical"] = "linear"
+    beta_start: float = 0.0
+    beta_end: float = 0.01
+    beta_cycles: int = 4
+    seed: int = 0
+    device: Literal["auto", "cpu", "cuda"] = "cpu"
+    threads: int = 0  # torch CPU threads; 0 = one per core, at most 4
+    num_workers: int = 0  # DataLoader worker processes; 0 loads in the main process (fastest here)
+    # outputs
+    result_path: str = "./result"
+    gen_every_epochs: int = 5  # draw a frame every N epochs (and at the first and last); 0 = never
+    num_gen_points: int = 5000  # points per frame and in samples.npy
+    evaluate: bool = True  # compute metrics.json at the end of training
+    # what `python main.py` does
+    retrain: bool = True  # false: load result_path/checkpoint.pt and only generate
+    resume: bool = False  # true: continue training result_path/checkpoint.pt up to `epochs`
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+FIELDS = {f.name: f for f in fields(Config)}
+_TYPES = typing.get_type_hints(Config)
+
+
+def _check_type(key: str, value: Any) -> Any:
+    """Return `value` as the type of `key`, or raise a UserError naming key, value and type."""
+    expected = _TYPES[key]
+    if typing.get_origin(expected) is Literal:
+        choices = typing.get_args(expected)
+        if value not in choices:
+            raise UserError(f"config key '{key}' is {value!r}; choose one of {', '.join(map(str, choices))}.")
+        return value
+    if expected is float and isinstance(value, str):
+        try:  # YAML 1.1 reads 1e-3 (no dot) as text; take it as the number it means
+            value = float(value)
+        except ValueError:
+            pass
+    ok = {
+        bool: isinstance(value, bool),
+        int: isinstance(value, int) and not isinstance(value, bool),
+        float: isinstance(value, (int, float)) and not isinstance(value, bool),
+        str: isinstance(value, str),
+    }[expected]
+    if not ok:
+        raise UserError(
+            f"config key '{key}' must be {expected.__name__}, got {value!r} ({type(value).__name__}); "
+            f"write e.g. {key}={_example(expected)}."
+        )
+    return float(value) if expected is float else value
+
+
+def _example(kind: type) -> str:
+    return {bool: "true", int: "10", float: "0.01", str: "text"}[kind]
+
+
+def _unknown_key(key: str, where: str) -> UserError:
+    close = difflib.get_close_matches(key, FIELDS, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else f" Known keys: {', '.join(FIELDS)}."
+    return UserError(f"unknown config key '{key}' in {where}.{hint}")
+
+
+def validate(cfg: Config) -> Config:
+    """Check values that are the right type but impossible. Returns cfg unchanged."""
+    from models import MODELS  # the registry owns the list of model names
+
+    positive = ["epochs", "batch_size", "hidden_dim", "num_head", "latent_dim", "num_gen_points"]
+    for key in positive:
+        if getattr(cfg, key) <= 0:
+            raise UserError(f"config key '{key}' must be > 0, got {getattr(cfg, key)}.")
+    for key in ["threads", "num_workers", "gen_every_epochs", "seed"]:
+        if getattr(cfg, key) < 0:
+            raise UserError(f"config key '{key}' must be >= 0, got {getattr(cfg, key)}.")
+    if cfg.model not in MODELS:
+        raise UserError(f"config key 'model' is {cfg.model!r}; choose one of {', '.join(MODELS)}.")
+    if cfg.hidden_dim % cfg.num_head:
+        raise UserError(
+            f"hidden_dim ({cfg.hidden_dim}) must be divisible by num_head ({cfg.num_head}); "
+            "e.g. hidden_dim=64 num_head=4."
+        )
+    for key in ["beta_start", "beta_end"]:
+        if not 0.0 <= getattr(cfg, key) <= 1.0:
+            raise UserError(f"config key '{key}' must be in [0, 1], got {getattr(cfg, key)}.")
+    if not cfg.lr > 0:
+        raise UserError(f"config key 'lr' must be > 0, got {cfg.lr}.")
+    if cfg.beta_cycles < 1:
+        raise UserError(f"config key 'beta_cycles' must be >= 1, got {cfg.beta_cycles}.")
+    if cfg.prior == "gmm" and cfg.prior_components < 1:
+        raise UserError("config key 'prior_components' must be >= 1 when prior is 'gmm'.")
+    if not 0.0 <= cfg.output_noise <= 2.0:
+        raise UserError(f"config key 'output_noise' must be in [0, 2], got {cfg.output_noise}.")
+    if cfg.resume and not cfg.retrain:
+        raise UserError("resume: true needs retrain: true (resume continues training); set one of them.")
+    return cfg
+
+
+def config_from_dict(values: dict[str, Any], where: str) -> Config:
+    """Build a validated Config from a (partial) dict; unknown keys and wrong types are errors."""
+    checked = {}
+    for key, value in values.items():
+        if key not in FIELDS:
+            raise _unknown_key(key, where)
+        checked[key] = _check_type(key, value)
+    return validate(Config(**checked))
+
+
+def parse_overrides(overrides: list[str]) -> dict[str, Any]:
+    """Turn ["epochs=5", "device=cpu"] into {"epochs": 5, "device": "cpu"} (values parsed as YAML)."""
+    parsed = {}
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise UserError(f"cannot read override '{item}': write key=value, e.g. epochs=5.")
+        if key not in FIELDS:
+            raise _unknown_key(key, "the command line")
+        if _TYPES[key] is str or typing.get_origin(_TYPES[key]) is Literal:
+            parsed[key] = raw  # text stays text: result_path=2024 is a folder name
+            continue
+        try:
+            parsed[key] = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            parsed[key] = raw
+    return parsed
+
+
+def load_config(path: str | os.PathLike | None, overrides: list[str]) -> Config:
+    """Read the YAML file (if any), apply `key=value` overrides, and validate everything once."""
+    values: dict[str, Any] = {}
+    if path is not None:
+        file = Path(path)
+        if not file.is_file():
+            raise UserError(f"config file '{file}' not found; pass an existing file with --config FILE.")
+        try:
+            loaded = yaml.safe_load(file.read_text())
+        except (yaml.YAMLError, UnicodeDecodeError) as err:
+            raise UserError(f"config file '{file}' is not valid YAML ({str(err).splitlines()[0]}); fix its syntax.")
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise UserError(f"config file '{file}' must hold a mapping of key: value lines.")
+        for key in loaded:
+            if key not in FIELDS:
+                raise _unknown_key(str(key), f"'{file}'")
+        values.update(loaded)
+    values.update(parse_overrides(overrides))
+    return config_from_dict(values, "the config")
+
+
+def config_to_yaml(cfg: Config) -> str:
+    return yaml.safe_dump(cfg.to_dict(), sort_keys=False)
