@@ -68,13 +68,8 @@ class VAE(nn.Module):
         """Fit what sampling needs from the training points x (N, F): the latent prior and output noise."""
         was_training = self.training
         self.eval()
-        mu, logvar = self.encode(x)
-        import os
-        if os.environ.get("PRIOR_FIT") == "samples":
-            z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=generator).to(mu.device)
-            self.prior.fit(z, generator)
-        else:
-            self.prior.fit(mu, generator)
+        mu, _ = self.encode(x)
+        self.prior.fit(mu, generator)
         self.noise_std.copy_((x - self.decode(mu)).std(dim=0))
         self.train(was_training)
 

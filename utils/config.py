@@ -36,7 +36,7 @@ class Config:
     prior_components: int = 64
     # samples = decoder mean + output_noise x (std of the training residuals), per feature:
     # 0 returns the mean; real colors carry pixel noise that a mean smooths away
-    output_noise: float = 0.5
+    output_noise: float = 1.0
     # training
     epochs: int = 60
     batch_size: int = 128
@@ -44,7 +44,7 @@ class Config:
     lr_schedule: Literal["cosine", "constant"] = "cosine"
     beta_schedule: Literal["linear", "cyclical"] = "linear"
     beta_start: float = 0.0
-    beta_end: float = 0.01
+    beta_end: float = 0.001
     beta_cycles: int = 4
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "cpu"

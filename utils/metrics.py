@@ -2,7 +2,7 @@
 
 Protocol (`evaluate`): the real points are split at random into halves A and B. The floor of a
 figure compares A with B (two real samples); the model's figure compares |A| generated points
-with B. Generated points are first rounded onto the pixel grid and 8-bit colors, as an image of
+with B. Both are averaged over 3 independent splits, each with fresh generated points. Generated points are first rounded onto the pixel grid and 8-bit colors, as an image of
 them would be. Figures that need a common space use model space (every feature in [0, 1]).
 
     swd       sliced Wasserstein-1 distance, mean over 256 random directions   (lower is better)
@@ -47,10 +47,11 @@ def sliced_wasserstein(a: np.ndarray, b: np.ndarray, n_proj: int = 256, seed: in
     rng = np.random.default_rng(seed)
     dirs = rng.normal(size=(a.shape[1], n_proj))
     dirs /= np.linalg.norm(dirs, axis=0, keepdims=True)
-    levels = (np.arange(min(len(a), len(b))) + 0.5) / min(len(a), len(b))
-    qa = np.quantile(a @ dirs, levels, axis=0)  # (M, n_proj)
-    qb = np.quantile(b @ dirs, levels, axis=0)
-    return float(np.abs(qa - qb).mean())
+    pa, pb = np.sort(a @ dirs, axis=0), np.sort(b @ dirs, axis=0)  # (N, n_proj), (M, n_proj)
+    if len(pa) != len(pb):  # compare at common quantile levels
+        levels = (np.arange(min(len(a), len(b))) + 0.5) / min(len(a), len(b))
+        pa, pb = np.quantile(pa, levels, axis=0), np.quantile(pb, levels, axis=0)
+    return float(np.abs(pa - pb).mean())
 
 
 def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5) -> tuple[float, float]:
@@ -122,17 +123,26 @@ def figures(real_points: np.ndarray, fake_points: np.ndarray, scaler: Scaler, se
     }
 
 
-def evaluate(real_points: np.ndarray, fake_points: np.ndarray, scaler: Scaler, seed: int = 0) -> dict:
-    """{"model": figures(B, fakes), "floor": figures(B, A), "n": |A|, "pass": {figure: bool}}.
+def evaluate(real_points: np.ndarray, fake_points: np.ndarray, scaler: Scaler, seed: int = 0,
+             repeats: int = 3) -> dict:
+    """{"model": figures(B, fakes), "floor": figures(B, A), "n": |A|, "repeats": R, "pass": {figure: bool}}.
 
-    `fake_points` (data units) should hold at least |A| = N // 2 points; the first |A| are used.
+    Each figure is the mean over R independent random splits, each with its own |A| fakes:
+    with 2500 points a single draw of SWD varies by almost 2x, too much to compare with a floor.
+    `fake_points` (data units) must hold at least R * |A| points, |A| = N // 2.
     """
-    perm = np.random.default_rng(seed).permutation(len(real_points))
-    half_a, half_b = real_points[perm[: len(perm) // 2]], real_points[perm[len(perm) // 2:]]
-    assert len(fake_points) >= len(half_a), f"need {len(half_a)} generated points, got {len(fake_points)}"
-    fakes = round_to_grid(fake_points[: len(half_a)], scaler)
-    model, floor = figures(half_b, fakes, scaler, seed), figures(half_b, half_a, scaler, seed)
-    return {"n": len(half_a), "model": model, "floor": floor, "pass": passes(model, floor, len(half_a))}
+    n = len(real_points) // 2
+    assert len(fake_points) >= repeats * n, f"need {repeats * n} generated points, got {len(fake_points)}"
+    fakes = round_to_grid(fake_points[: repeats * n], scaler)
+    runs = {"model": [], "floor": []}
+    for r in range(repeats):
+        perm = np.random.default_rng(seed + r).permutation(len(real_points))
+        half_a, half_b = real_points[perm[:n]], real_points[perm[n:]]
+        runs["model"].append(figures(half_b, fakes[r * n:(r + 1) * n], scaler, seed + r))
+        runs["floor"].append(figures(half_b, half_a, scaler, seed + r))
+    mean = {key: {name: float(np.mean([run[name] for run in values])) for name in values[0]}
+            for key, values in runs.items()}
+    return {"n": n, "repeats": repeats, **mean, "pass": passes(mean["model"], mean["floor"], n * repeats)}
 
 
 def passes(model: dict[str, float], floor: dict[str, float], n: int) -> dict[str, bool]:
