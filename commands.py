@@ -24,7 +24,7 @@ from models import build_model, restore_model, sample_points
 from models.vae import VAE
 from utils import metrics, plotting
 from utils.checkpoint import CHECKPOINT_NAME, atomic_write, load_checkpoint, save_checkpoint
-from utils.config import Config, config_from_dict, config_to_yaml
+from utils.config import Config, config_to_yaml
 from utils.errors import UserError
 from utils.training import TrainResult, frame_epochs, train
 
@@ -70,10 +70,15 @@ def prepare_result_dir(path: str) -> Path:
     return folder
 
 
-def draw_samples(model: VAE, dataset: Dataset, n: int, seed: int) -> np.ndarray:
-    """Calibrate the sampler on the training points, then draw n points (data units) from a fixed seed."""
+def draw_samples(model: VAE, dataset: Dataset, n: int, seed: int, preview: bool = False) -> np.ndarray:
+    """Calibrate the sampler on the training points, then draw n points (data units) from a fixed seed.
+
+    A preview (a frame during training) fits the latent mixture with 30 EM steps instead of 200:
+    the frame looks the same and costs a fifth; the final samples and checkpoint get the full fit.
+    """
     device = next(model.parameters()).device
-    model.calibrate(torch.from_numpy(dataset.scaled).to(device), torch.Generator().manual_seed(seed))
+    model.calibrate(torch.from_numpy(dataset.scaled).to(device), torch.Generator().manual_seed(seed),
+                    em_iters=30 if preview else 200)
     return sample_points(model, dataset.scaler, n, seed)
 
 
@@ -94,7 +99,7 @@ def run_train(cfg: Config, snapshot_epochs: tuple[int, ...] = ()) -> RunOutputs:
     def on_epoch_end(epoch: int, history: dict[str, list[float]]) -> None:
         if epoch not in frames and epoch not in snapshot_epochs:
             return
-        points = draw_samples(model, dataset, cfg.num_gen_points, cfg.seed)
+        points = draw_samples(model, dataset, cfg.num_gen_points, cfg.seed, preview=epoch < cfg.epochs)
         snapshots[epoch] = points
         if epoch in frames:
             title = f"{cfg.model} · epoch {epoch}/{cfg.epochs} · β={history['beta'][-1]:.3g}"
@@ -147,7 +152,7 @@ def publish(cfg: Config, result_dir: Path, staging: Path, model: VAE, dataset: D
     atomic_write(result_dir / "config.yaml", lambda tmp: Path(tmp).write_text(config_to_yaml(cfg)))
     save_checkpoint(result_dir / CHECKPOINT_NAME, {**result.checkpoint, "model": model.state_dict(),
                                                    "config": cfg.to_dict(), "scaler": dataset.scaler.to_dict()})
-    print(f"wrote {len(frames)} frames, training.gif, loss.png, samples.npy, config.yaml, {CHECKPOINT_NAME} "
+    print(f"wrote {len(frames)} frames{', training.gif' if frames else ''}, loss.png, samples.npy, config.yaml, {CHECKPOINT_NAME} "
           f"to {result_dir} ({time.perf_counter() - started:.1f} s)")
     if not cfg.evaluate or result.stopped:
         return None
@@ -203,8 +208,9 @@ def run_evaluate(cfg: Config) -> dict:
     result_dir = Path(cfg.result_path)
     state = load_checkpoint(result_dir / CHECKPOINT_NAME)
     model, _ = restore_model(state)
-    trained = config_from_dict(state["config"], "the checkpoint's config")
-    dataset = load_dataset(dataclasses.replace(cfg, dataset=trained.dataset if cfg.dataset == "auto" else cfg.dataset))
+    dataset = load_dataset(cfg)
+    if dataset.source != state["config"]["dataset"] and state["config"]["dataset"] != "auto":
+        print(f"note: the checkpoint was trained on {state['config']['dataset']} data, evaluating on {dataset.source}")
     return write_evaluation(prepare_result_dir(cfg.result_path), model, dataset, cfg.seed)
 
 

@@ -9,27 +9,33 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 
 COMMANDS = ("train", "generate", "evaluate", "compare")
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="main.py", description="Train a VAE on the colored π and generate points.")
-    parser.add_argument("command", nargs="?", default="train", choices=COMMANDS,
-                        help="what to do (default: train)")
+def parse_args(argv: list[str]) -> tuple[str, argparse.Namespace]:
+    """(command, options); the command is the first word if it names one, else `train`."""
+    command, argv = (argv[0], argv[1:]) if argv and argv[0] in COMMANDS else ("train", argv)
+    parser = argparse.ArgumentParser(
+        prog=f"main.py {command}", description="Train a VAE on the colored π and generate points. "
+        f"Commands: {', '.join(COMMANDS)} (default: train).")
     parser.add_argument("--config", default="config.yaml", help="YAML config file (default: config.yaml)")
     parser.add_argument("-n", type=int, default=1000, help="generate: number of points")
     parser.add_argument("-o", "--output", default="generated.npy", help="generate: output .npy or .csv file")
     parser.add_argument("--seed", type=int, default=None, help="generate: seed for reproducible points")
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. epochs=5")
-    if argv and argv[0] not in COMMANDS and "=" in argv[0]:
-        argv = ["train", *argv]  # `python main.py epochs=5` means train
-    return parser.parse_args(argv)
+    return command, parser.parse_intermixed_args(argv)
 
 
 def main(argv: list[str]) -> int:
-    args = parse_args(argv)
+    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-") and "=" not in argv[0]:
+        close = difflib.get_close_matches(argv[0], COMMANDS, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        print(f"error: unknown command '{argv[0]}'; {hint}commands are {', '.join(COMMANDS)}.", file=sys.stderr)
+        return 2
+    command, args = parse_args(argv)
     from utils.errors import UserError  # after argparse, so that --help is instant
 
     try:
@@ -37,11 +43,11 @@ def main(argv: list[str]) -> int:
         from utils.config import load_config
 
         cfg = load_config(args.config, args.overrides)
-        if args.command == "train":
+        if command == "train":
             commands.run_train(cfg)
-        elif args.command == "generate":
+        elif command == "generate":
             commands.run_generate(cfg, args.n, args.output, args.seed)
-        elif args.command == "evaluate":
+        elif command == "evaluate":
             commands.run_evaluate(cfg)
         else:
             commands.run_compare(cfg)

@@ -72,7 +72,7 @@ def main(overrides: list[str]) -> None:
 
     print(f"\nbenchmark: {cfg.model}, {cfg.epochs} epochs, batch {cfg.batch_size}, torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads")
-    print(f"| phase | seconds | share |\n|---|---|---|")
+    print("| phase | seconds | share |\n|---|---|---|")
     rows = {
         "data loading": SECONDS["data loading"],
         "training steps": training,

@@ -76,11 +76,11 @@ class LatentPrior(nn.Module):
         self.register_buffer("scale_tril", torch.eye(latent_dim).repeat(components, 1, 1))
 
     @torch.no_grad()
-    def fit(self, z: torch.Tensor, generator: torch.Generator) -> None:
-        """Fit the mixture to latents z (N, D); a no-op for the standard prior (K = 0)."""
+    def fit(self, z: torch.Tensor, generator: torch.Generator, iters: int = 200) -> None:
+        """Fit the mixture to latents z (N, D) with at most `iters` EM steps; a no-op for K = 0."""
         if self.components == 0:
             return
-        weights, means, scale_tril = fit_gaussian_mixture(z.detach().cpu(), self.components, generator)
+        weights, means, scale_tril = fit_gaussian_mixture(z.detach().cpu(), self.components, generator, iters)
         device = self.means.device
         self.weights.copy_(weights.to(device))
         self.means.copy_(means.to(device))

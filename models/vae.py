@@ -64,12 +64,15 @@ class VAE(nn.Module):
         return LossTerms(total=(1 - beta) * recons + beta * kld, recons=recons, kld=kld)
 
     @torch.no_grad()
-    def calibrate(self, x: torch.Tensor, generator: torch.Generator) -> None:
-        """Fit what sampling needs from the training points x (N, F): the latent prior and output noise."""
+    def calibrate(self, x: torch.Tensor, generator: torch.Generator, em_iters: int = 200) -> None:
+        """Fit what sampling needs from the training points x (N, F): the latent prior and output noise.
+
+        `em_iters` bounds the mixture fit; a preview (a frame during training) can use fewer.
+        """
         was_training = self.training
         self.eval()
         mu, _ = self.encode(x)
-        self.prior.fit(mu, generator)
+        self.prior.fit(mu, generator, em_iters)
         self.noise_std.copy_((x - self.decode(mu)).std(dim=0))
         self.train(was_training)
 
