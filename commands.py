@@ -167,7 +167,9 @@ def write_evaluation(result_dir: Path, model: VAE, dataset: Dataset, seed: int) 
     atomic_write(result_dir / "metrics.json", lambda tmp: Path(tmp).write_text(json.dumps(report, indent=2)))
     print(f"evaluation on {dataset.source} data: {report['n']} generated vs {report['n']} real points, "
           f"mean of {repeats} random splits (floor: real half vs the other half)")
-    print(metrics.format_table({"model": report["model"], "floor": report["floor"]}, report["pass"]))
+    # the targets of issue 3 are set for the quiz data; on other data only the floor is a yardstick
+    targets = report["pass"] if dataset.source == "quiz" else None
+    print(metrics.format_table({"model": report["model"], "floor": report["floor"]}, targets))
     return report
 
 
