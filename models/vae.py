@@ -77,8 +77,12 @@ class VAE(nn.Module):
         self.train(was_training)
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None, chunk: int = 65536) -> torch.Tensor:
-        """Draw n new points (n, F) in [0, 1] without reading any data; fresh noise on every call."""
+    def sample(self, n: int, generator: torch.Generator | None = None, chunk: int = 2048) -> torch.Tensor:
+        """Draw n new points (n, F) in [0, 1] without reading any data; fresh noise on every call.
+
+        Decodes `chunk` points at a time: small chunks keep the activations in the CPU cache
+        (1M points: 16 s with chunks of 65536, 6 s with 2048, on 2 cores).
+        """
         was_training = self.training
         self.eval()
         out = []
