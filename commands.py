@@ -110,7 +110,9 @@ def run_train(cfg: Config, snapshot_epochs: tuple[int, ...] = ()) -> RunOutputs:
         shutil.rmtree(staging, ignore_errors=True)
         raise UserError(f"{result.detail} before the first epoch finished; nothing was written, "
                         f"earlier results in '{result_dir}' are untouched. Lower lr if the loss diverged.")
-    evaluation = publish(cfg, result_dir, staging, model, dataset, result, fresh=resume_from is None)
+    # a finished run's last frame was drawn with the full fit and the run's seed: exactly samples.npy
+    final = snapshots.get(result.epoch) if result.stopped is None and result.epoch == cfg.epochs else None
+    evaluation = publish(cfg, result_dir, staging, model, dataset, result, fresh=resume_from is None, samples=final)
     if result.stopped == "interrupted":
         print(f"interrupted: saved epoch {result.epoch} to {result_dir / CHECKPOINT_NAME}; "
               "continue with `python main.py resume=true`.")
@@ -134,8 +136,11 @@ def _resumable_checkpoint(cfg: Config, result_dir: Path) -> dict:
 
 
 def publish(cfg: Config, result_dir: Path, staging: Path, model: VAE, dataset: Dataset,
-            result: TrainResult, fresh: bool) -> dict | None:
-    """Move staged frames into result_dir and write GIF, loss plot, samples, config, metrics, checkpoint."""
+            result: TrainResult, fresh: bool, samples: np.ndarray | None = None) -> dict | None:
+    """Move staged frames into result_dir and write GIF, loss plot, samples, config, metrics, checkpoint.
+
+    `samples`: points already drawn from the final model with the full calibration, if any.
+    """
     started = time.perf_counter()
     if fresh:  # frames of an earlier run would mix into this run's GIF
         for old in result_dir.glob("epoch_*.png"):
@@ -147,7 +152,8 @@ def publish(cfg: Config, result_dir: Path, staging: Path, model: VAE, dataset: D
     if frames:
         plotting.save_gif(result_dir / "training.gif", frames)
     plotting.save_loss_plot(result_dir / "loss.png", {cfg.model: result.history})
-    samples = draw_samples(model, dataset, cfg.num_gen_points, cfg.seed)
+    if samples is None:
+        samples = draw_samples(model, dataset, cfg.num_gen_points, cfg.seed)
     save_npy(result_dir / "samples.npy", samples)
     atomic_write(result_dir / "config.yaml", lambda tmp: Path(tmp).write_text(config_to_yaml(cfg)))
     save_checkpoint(result_dir / CHECKPOINT_NAME, {**result.checkpoint, "model": model.state_dict(),
@@ -160,9 +166,9 @@ def publish(cfg: Config, result_dir: Path, staging: Path, model: VAE, dataset: D
 
 
 def write_evaluation(result_dir: Path, model: VAE, dataset: Dataset, seed: int) -> dict:
-    repeats = 3
+    repeats = metrics.REPEATS
     fakes = sample_points(model, dataset.scaler, repeats * (len(dataset.points) // 2), seed + 1)
-    report = metrics.evaluate(dataset.points, fakes, dataset.scaler, seed, repeats)
+    report = metrics.evaluate(dataset.points, fakes, dataset.scaler, seed)
     report["data"] = dataset.source
     atomic_write(result_dir / "metrics.json", lambda tmp: Path(tmp).write_text(json.dumps(report, indent=2)))
     print(f"evaluation on {dataset.source} data: {report['n']} generated vs {report['n']} real points, "

@@ -23,6 +23,8 @@ from torch import nn
 
 from data.scaling import Scaler, round_to_grid
 
+REPEATS = 3  # random splits each figure is averaged over
+
 # Quality targets of the default run (issue 3): figure -> (kind, bound); "x floor" bounds are ratios.
 TARGETS = {
     "on_shape": (">=", 0.93),
@@ -127,7 +129,7 @@ def figures(real_points: np.ndarray, fake_points: np.ndarray, scaler: Scaler, se
 
 
 def evaluate(real_points: np.ndarray, fake_points: np.ndarray, scaler: Scaler, seed: int = 0,
-             repeats: int = 3) -> dict:
+             repeats: int = REPEATS) -> dict:
     """{"model": figures(B, fakes), "floor": figures(B, A), "n": |A|, "repeats": R, "pass": {figure: bool}}.
 
     Each figure is the mean over R independent random splits, each with its own |A| fakes:
