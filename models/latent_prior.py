@@ -93,7 +93,7 @@ class LatentPrior(nn.Module):
         # noise is drawn on the CPU so that one seed gives the same points on every device
         device = self.means.device
         eps = torch.randn(n, self.latent_dim, generator=generator).to(device)
-        if not bool(self.fitted):
+        if not bool(self.fitted) or n == 0:  # multinomial refuses to draw 0 samples
             return eps
         comp = torch.multinomial(self.weights.cpu(), n, replacement=True, generator=generator).to(device)  # (n,)
         return self.means[comp] + (self.scale_tril[comp] @ eps[:, :, None]).squeeze(-1)

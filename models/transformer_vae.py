@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from models.batch_last import BatchLastDecoder
 from models.vae import VAE
 
 
@@ -63,3 +64,7 @@ class TransformerVAE(VAE):
         t = torch.relu(self.from_latent(z)).view(-1, self.n_features, self.hidden_dim)  # (B, F, H)
         t = self.generator(t)
         return torch.sigmoid(self.to_value(t).squeeze(-1))  # (B, F)
+
+    def sampling_decoder(self) -> BatchLastDecoder:
+        """`decode` for drawing many points: the same maths laid out batch-last (models/batch_last.py)."""
+        return BatchLastDecoder(self.from_latent, self.generator, self.to_value, self.n_features)

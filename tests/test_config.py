@@ -35,7 +35,7 @@ def test_unknown_key_in_file(tmp_path: Path):
     ("device=gpu", "'device' is 'gpu'; choose one of auto, cpu, cuda"),
     ("epochs=-1", "'epochs' must be > 0"),
     ("batch_size=0", "'batch_size' must be > 0"),
-    ("num_head=3", "hidden_dim \\(64\\) must be divisible by num_head \\(3\\)"),
+    ("num_head=3", "hidden_dim \\(32\\) must be divisible by num_head \\(3\\)"),
     ("beta_end=1.5", "'beta_end' must be in \\[0, 1\\]"),
     ("model=gan", "'model' is 'gan'"),
     ("epochs", "write key=value"),

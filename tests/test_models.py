@@ -78,3 +78,30 @@ def test_gaussian_mixture_recovers_known_components():
     torch.testing.assert_close(weights[order], torch.tensor([0.75, 0.25]), atol=0.02, rtol=0)
     stds = scale_tril[order].diagonal(dim1=1, dim2=2)
     torch.testing.assert_close(stds, torch.tensor([[0.5, 0.5], [2.0, 2.0]]), atol=0.15, rtol=0)
+
+
+@pytest.mark.parametrize("hidden_dim,num_head", [(32, 2), (24, 3), (16, 1)])
+def test_batch_last_decoder_matches_decode(tiny_cfg, hidden_dim, num_head):
+    torch.manual_seed(0)
+    model = build_model(with_(tiny_cfg, model="transformer_vae", hidden_dim=hidden_dim, num_head=num_head), N_FEATURES)
+    with torch.no_grad():  # LayerNorm's affine starts at (1, 0); perturb it so that folding it is really tested
+        for norm in (model.generator.norm1, model.generator.norm2):
+            norm.weight.normal_(1.0, 0.3)
+            norm.bias.normal_(0.0, 0.3)
+    z = 2 * torch.randn(500, tiny_cfg.latent_dim)
+    with torch.no_grad():
+        torch.testing.assert_close(model.sampling_decoder()(z), model.eval().decode(z), atol=1e-5, rtol=0)
+
+
+def test_seeded_samples_do_not_depend_on_thread_count(model):
+    model.calibrate(torch.rand(300, N_FEATURES), torch.Generator().manual_seed(0))
+    threads = torch.get_num_threads()
+    points = []
+    for count in (1, 2):
+        torch.set_num_threads(count)  # 2: chunks are decoded by two workers
+        try:
+            points.append(model.sample(5000, torch.Generator().manual_seed(7), chunk=256))
+            assert torch.get_num_threads() == count, "sampling must restore torch's thread count"
+        finally:
+            torch.set_num_threads(threads)
+    assert torch.equal(*points)

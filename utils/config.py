@@ -27,8 +27,8 @@ class Config:
     data_dir: str = "./gen_ml_quiz_content"
     # model (chosen by name from models.MODELS)
     model: str = "transformer_vae"
-    hidden_dim: int = 64
-    num_head: int = 4
+    hidden_dim: int = 32
+    num_head: int = 2
     latent_dim: int = 4
     # the prior used when sampling: "gmm" fits a Gaussian mixture on the posterior means after
     # training (the standard normal leaves points between π's strokes); "standard" is N(0, I)
@@ -36,7 +36,7 @@ class Config:
     prior_components: int = 64
     # samples = decoder mean + output_noise x (std of the training residuals), per feature:
     # 0 returns the mean; real colors carry pixel noise that a mean smooths away
-    output_noise: float = 1.0
+    output_noise: float = 0.8
     # training
     epochs: int = 60
     batch_size: int = 128
@@ -120,7 +120,7 @@ def validate(cfg: Config) -> Config:
     if cfg.hidden_dim % cfg.num_head:
         raise UserError(
             f"hidden_dim ({cfg.hidden_dim}) must be divisible by num_head ({cfg.num_head}); "
-            "e.g. hidden_dim=64 num_head=4."
+            "e.g. hidden_dim=32 num_head=2."
         )
     for key in ["beta_start", "beta_end"]:
         if not 0.0 <= getattr(cfg, key) <= 1.0:

@@ -1,0 +1,85 @@
+"""A fast, inference-only copy of the transformer generator, for drawing many points on a CPU.
+
+Why: a point is only F = 5 tokens of width H, so nn.TransformerEncoderLayer spends most of its
+time on per-(point, head) attention overhead, not on arithmetic. Here the batch is the LAST,
+contiguous dimension, activations are (H, T, B): every linear is one GEMM over all B·T tokens,
+layer norm reduces over dim 0, and attention over T = 5 tokens is a handful of elementwise ops
+vectorised along B. LayerNorm's affine and the 1/sqrt(d) attention scale are folded into the
+following weights. Same maths as `TransformerVAE.decode` (a test checks equality to 1e-5);
+1M points: 2.3 s -> 1.8 s on 2 cores (README, "Speed"). Gradients are not supported.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """(Hin, T, B) -> (Hout, T, B): one GEMM over all tokens."""
+    h_in, t, b = x.shape
+    return torch.addmm(bias[:, None], weight, x.view(h_in, t * b)).view(-1, t, b)
+
+
+def _standardise(x: torch.Tensor, eps: float) -> torch.Tensor:
+    """LayerNorm over dim 0 without its affine (folded into the next linear)."""
+    # mean, then mean of squares: torch.var_mean over a non-last dim is several times slower
+    centred = x - x.mean(0, keepdim=True)
+    return centred.mul_(torch.rsqrt_(centred.pow(2).mean(0, keepdim=True).add_(eps)))
+
+
+def _fold_norm(norm: nn.LayerNorm, weight: torch.Tensor, bias: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """linear(γ·x̂ + β) = (W·diag(γ))·x̂ + (b + W·β)."""
+    return weight * norm.weight[None, :], bias + weight @ norm.bias
+
+
+class BatchLastEncoderLayer:
+    """Evaluates a pre-norm, ReLU nn.TransformerEncoderLayer on (H, T, B) activations (a snapshot of its weights)."""
+
+    @torch.no_grad()
+    def __init__(self, layer: nn.TransformerEncoderLayer):
+        attn = layer.self_attn
+        assert layer.norm_first and layer.activation_relu_or_gelu == 1, "only pre-norm ReLU layers are supported"
+        assert attn._qkv_same_embed_dim and attn.in_proj_bias is not None, "only packed q, k, v with bias supported"
+        self.heads, width = attn.num_heads, attn.embed_dim
+        self.eps1, self.eps2 = layer.norm1.eps, layer.norm2.eps
+        self.w_qkv, self.b_qkv = _fold_norm(layer.norm1, attn.in_proj_weight, attn.in_proj_bias)
+        q_scale = torch.ones(3 * width, device=self.w_qkv.device)
+        q_scale[:width] = (width // self.heads) ** -0.5  # softmax(q·k / sqrt(d)), folded into q's rows
+        self.w_qkv, self.b_qkv = self.w_qkv * q_scale[:, None], self.b_qkv * q_scale
+        self.w_out, self.b_out = attn.out_proj.weight.detach(), attn.out_proj.bias.detach()
+        self.w_ff1, self.b_ff1 = _fold_norm(layer.norm2, layer.linear1.weight, layer.linear1.bias)
+        self.w_ff2, self.b_ff2 = layer.linear2.weight.detach(), layer.linear2.bias.detach()
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """x (H, T, B) -> (H, T, B)."""
+        width, tokens, batch = x.shape
+        d = width // self.heads
+        qkv = _linear(_standardise(x, self.eps1), self.w_qkv, self.b_qkv)  # (3H, T, B)
+        q, k, v = (qkv[i * width:(i + 1) * width].view(self.heads, d, tokens, batch) for i in range(3))
+        # scores[h, i, j, b] = q_i · k_j over the head's d channels; softmax over the keys j
+        scores = (q[:, :, :, None] * k[:, :, None]).sum(1)  # (heads, T, T, B)
+        weights = torch.softmax(scores, dim=2)
+        mixed = weights[:, None, :, 0] * v[:, :, 0:1]  # (heads, d, T, B)
+        for j in range(1, tokens):
+            mixed.addcmul_(weights[:, None, :, j], v[:, :, j:j + 1])
+        x = x + _linear(mixed.view(width, tokens, batch), self.w_out, self.b_out)
+        hidden = _linear(_standardise(x, self.eps2), self.w_ff1, self.b_ff1).relu_()  # (2H, T, B)
+        return x.add_(_linear(hidden, self.w_ff2, self.b_ff2))
+
+
+class BatchLastDecoder:
+    """z (B, D) -> x (B, F): Linear -> ReLU -> (F tokens of width H) -> encoder layer -> Linear -> Sigmoid."""
+
+    @torch.no_grad()
+    def __init__(self, from_latent: nn.Linear, layer: nn.TransformerEncoderLayer, to_value: nn.Linear, n_tokens: int):
+        self.n_tokens = n_tokens
+        self.w_in, self.b_in = from_latent.weight.detach(), from_latent.bias.detach()
+        self.layer = BatchLastEncoderLayer(layer)
+        self.w_value, self.b_value = to_value.weight.detach(), to_value.bias.detach()
+
+    def __call__(self, z: torch.Tensor) -> torch.Tensor:
+        t = torch.addmm(self.b_in[:, None], self.w_in, z.T).relu_()  # (F·H, B), token-major like decode's view
+        t = t.view(self.n_tokens, -1, z.shape[0]).transpose(0, 1).contiguous()  # (H, F, B)
+        t = self.layer(t)
+        return torch.sigmoid(_linear(t, self.w_value, self.b_value)[0].T)  # (B, F)
