@@ -66,7 +66,9 @@ def prepare_result_dir(path: str) -> Path:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as err:
-        raise UserError(f"result_path '{folder}' is not writable ({err.strerror}); choose another with result_path=DIR.")
+        raise UserError(
+            f"result_path '{folder}' is not writable ({err.strerror}); choose another with result_path=DIR."
+        )
     return folder
 
 
@@ -77,8 +79,11 @@ def draw_samples(model: VAE, dataset: Dataset, n: int, seed: int, preview: bool 
     the frame looks the same and costs a fifth; the final samples and checkpoint get the full fit.
     """
     device = next(model.parameters()).device
-    model.calibrate(torch.from_numpy(dataset.scaled).to(device), torch.Generator().manual_seed(seed),
-                    em_iters=30 if preview else 200)
+    model.calibrate(
+        torch.from_numpy(dataset.scaled).to(device),
+        torch.Generator().manual_seed(seed),
+        em_iters=30 if preview else 200,
+    )
     return sample_points(model, dataset.scaler, n, seed)
 
 
@@ -108,18 +113,24 @@ def run_train(cfg: Config, snapshot_epochs: tuple[int, ...] = ()) -> RunOutputs:
     result = train(cfg, model, dataset.scaled, device, resume_from, on_epoch_end)
     if result.finished_this_run == 0 and result.stopped:
         shutil.rmtree(staging, ignore_errors=True)
-        raise UserError(f"{result.detail} before the first epoch finished; nothing was written, "
-                        f"earlier results in '{result_dir}' are untouched. Lower lr if the loss diverged.")
+        raise UserError(
+            f"{result.detail} before the first epoch finished; nothing was written, "
+            f"earlier results in '{result_dir}' are untouched. Lower lr if the loss diverged."
+        )
     # a finished run's last frame was drawn with the full fit and the run's seed: exactly samples.npy
     final = snapshots.get(result.epoch) if result.stopped is None and result.epoch == cfg.epochs else None
     evaluation = publish(cfg, result_dir, staging, model, dataset, result, fresh=resume_from is None, samples=final)
     if result.stopped == "interrupted":
-        print(f"interrupted: saved epoch {result.epoch} to {result_dir / CHECKPOINT_NAME}; "
-              "continue with `python main.py resume=true`.")
+        print(
+            f"interrupted: saved epoch {result.epoch} to {result_dir / CHECKPOINT_NAME}; "
+            "continue with `python main.py resume=true`."
+        )
         raise KeyboardInterrupt
     if result.stopped == "nan":
-        raise UserError(f"{result.detail}; kept the checkpoint of epoch {result.epoch} in "
-                        f"{result_dir / CHECKPOINT_NAME}. Lower lr (now {cfg.lr}) or beta_end and retrain.")
+        raise UserError(
+            f"{result.detail}; kept the checkpoint of epoch {result.epoch} in "
+            f"{result_dir / CHECKPOINT_NAME}. Lower lr (now {cfg.lr}) or beta_end and retrain."
+        )
     return RunOutputs(result.history, snapshots, evaluation)
 
 
@@ -128,15 +139,25 @@ def _resumable_checkpoint(cfg: Config, result_dir: Path) -> dict:
     old = state["config"]
     changed = [key for key in SHAPE_KEYS if old.get(key) != getattr(cfg, key)]
     if changed:
-        raise UserError(f"cannot resume: {', '.join(f'{k} was {old.get(k)!r}' for k in changed)} in the checkpoint; "
-                        "set them back, or retrain with resume=false.")
+        raise UserError(
+            f"cannot resume: {', '.join(f'{k} was {old.get(k)!r}' for k in changed)} in the checkpoint; "
+            "set them back, or retrain with resume=false."
+        )
     if state["epoch"] >= cfg.epochs:
         raise UserError(f"the checkpoint already has {state['epoch']} epochs; raise epochs above that to resume.")
     return state
 
 
-def publish(cfg: Config, result_dir: Path, staging: Path, model: VAE, dataset: Dataset,
-            result: TrainResult, fresh: bool, samples: np.ndarray | None = None) -> dict | None:
+def publish(
+    cfg: Config,
+    result_dir: Path,
+    staging: Path,
+    model: VAE,
+    dataset: Dataset,
+    result: TrainResult,
+    fresh: bool,
+    samples: np.ndarray | None = None,
+) -> dict | None:
     """Move staged frames into result_dir and write GIF, loss plot, samples, config, metrics, checkpoint.
 
     `samples`: points already drawn from the final model with the full calibration, if any.
@@ -156,10 +177,14 @@ def publish(cfg: Config, result_dir: Path, staging: Path, model: VAE, dataset: D
         samples = draw_samples(model, dataset, cfg.num_gen_points, cfg.seed)
     save_npy(result_dir / "samples.npy", samples)
     atomic_write(result_dir / "config.yaml", lambda tmp: Path(tmp).write_text(config_to_yaml(cfg)))
-    save_checkpoint(result_dir / CHECKPOINT_NAME, {**result.checkpoint, "model": model.state_dict(),
-                                                   "config": cfg.to_dict(), "scaler": dataset.scaler.to_dict()})
-    print(f"wrote {len(frames)} frames{', training.gif' if frames else ''}, loss.png, samples.npy, config.yaml, {CHECKPOINT_NAME} "
-          f"to {result_dir} ({time.perf_counter() - started:.1f} s)")
+    save_checkpoint(
+        result_dir / CHECKPOINT_NAME,
+        {**result.checkpoint, "model": model.state_dict(), "config": cfg.to_dict(), "scaler": dataset.scaler.to_dict()},
+    )
+    print(
+        f"wrote {len(frames)} frames{', training.gif' if frames else ''}, loss.png, samples.npy, config.yaml, {CHECKPOINT_NAME} "
+        f"to {result_dir} ({time.perf_counter() - started:.1f} s)"
+    )
     if not cfg.evaluate or result.stopped:
         return None
     return write_evaluation(result_dir, model, dataset, cfg.seed)
@@ -171,8 +196,10 @@ def write_evaluation(result_dir: Path, model: VAE, dataset: Dataset, seed: int) 
     report = metrics.evaluate(dataset.points, fakes, dataset.scaler, seed)
     report["data"] = dataset.source
     atomic_write(result_dir / "metrics.json", lambda tmp: Path(tmp).write_text(json.dumps(report, indent=2)))
-    print(f"evaluation on {dataset.source} data: {report['n']} generated vs {report['n']} real points, "
-          f"mean of {repeats} random splits (floor: real half vs the other half)")
+    print(
+        f"evaluation on {dataset.source} data: {report['n']} generated vs {report['n']} real points, "
+        f"mean of {repeats} random splits (floor: real half vs the other half)"
+    )
     # the targets of issue 3 are set for the quiz data; on other data only the floor is a yardstick
     targets = report["pass"] if dataset.source == "quiz" else None
     print(metrics.format_table({"model": report["model"], "floor": report["floor"]}, targets))
@@ -205,8 +232,9 @@ def run_generate(cfg: Config, n: int, out: str, seed: int | None) -> None:
     if path.suffix == ".npy":
         save_npy(path, points)
     else:
-        atomic_write(path, lambda tmp: np.savetxt(tmp, points, delimiter=",", fmt="%.3f",
-                                                  header="x,y,r,g,b", comments=""))
+        atomic_write(
+            path, lambda tmp: np.savetxt(tmp, points, delimiter=",", fmt="%.3f", header="x,y,r,g,b", comments="")
+        )
     print(f"wrote {n} points (x, y in pixels; r, g, b in 0..255) to {path}")
 
 
@@ -231,17 +259,23 @@ def run_compare(cfg: Config) -> None:
     outputs = {}
     for name in MODELS:
         print(f"--- {name}")
-        run_cfg = dataclasses.replace(cfg, model=name, result_path=str(result_dir / "compare" / name),
-                                      evaluate=True, retrain=True, resume=False)
+        run_cfg = dataclasses.replace(
+            cfg, model=name, result_path=str(result_dir / "compare" / name), evaluate=True, retrain=True, resume=False
+        )
         outputs[name] = run_train(run_cfg, snapshot_epochs=grid_epochs)
     shape = load_dataset(cfg, announce=False).scaler.image_shape
-    plotting.save_grid(result_dir / "compare_grid.png",
-                       {name: {e: out.snapshots[e] for e in grid_epochs} for name, out in outputs.items()}, shape)
+    plotting.save_grid(
+        result_dir / "compare_grid.png",
+        {name: {e: out.snapshots[e] for e in grid_epochs} for name, out in outputs.items()},
+        shape,
+    )
     plotting.save_loss_plot(result_dir / "compare_loss.png", {name: out.history for name, out in outputs.items()})
     columns = {name: out.evaluation["model"] for name, out in outputs.items()}
     columns["floor (real vs real)"] = next(iter(outputs.values())).evaluation["floor"]
     table = metrics.format_table(columns)
-    atomic_write(result_dir / "compare.md", lambda tmp: Path(tmp).write_text(
-        f"# vanilla vs transformer VAE, {cfg.epochs} epochs each\n\n{table}\n"))
+    atomic_write(
+        result_dir / "compare.md",
+        lambda tmp: Path(tmp).write_text(f"# vanilla vs transformer VAE, {cfg.epochs} epochs each\n\n{table}\n"),
+    )
     print(table)
     print(f"wrote compare_grid.png, compare_loss.png, compare.md to {result_dir}")

@@ -1,9 +1,9 @@
 """pi-vae command line: parse, load and validate the config once, dispatch. Nothing else.
 
-    python main.py [train] [--config FILE] [key=value ...]      train (default command)
-    python main.py generate -n N -o FILE [--seed S] [key=value ...]
-    python main.py evaluate [key=value ...]
-    python main.py compare [key=value ...]
+python main.py [train] [--config FILE] [key=value ...]      train (default command)
+python main.py generate -n N -o FILE [--seed S] [key=value ...]
+python main.py evaluate [key=value ...]
+python main.py compare [key=value ...]
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ def parse_args(argv: list[str]) -> tuple[str, argparse.Namespace]:
     """(command, options); the command is the first word if it names one, else `train`."""
     command, argv = (argv[0], argv[1:]) if argv and argv[0] in COMMANDS else ("train", argv)
     parser = argparse.ArgumentParser(
-        prog=f"main.py {command}", description="Train a VAE on the colored π and generate points. "
-        f"Commands: {', '.join(COMMANDS)} (default: train).")
+        prog=f"main.py {command}",
+        description="Train a VAE on the colored π and generate points. "
+        f"Commands: {', '.join(COMMANDS)} (default: train).",
+    )
     parser.add_argument("--config", default="config.yaml", help="YAML config file (default: config.yaml)")
     parser.add_argument("-n", type=int, default=1000, help="generate: number of points")
     parser.add_argument("-o", "--output", default="generated.npy", help="generate: output .npy or .csv file")

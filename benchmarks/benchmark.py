@@ -19,13 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import torch  # noqa: E402
+import torch
 
-import commands  # noqa: E402
-from models import restore_model, sample_points  # noqa: E402
-from utils import plotting  # noqa: E402
-from utils.checkpoint import CHECKPOINT_NAME, load_checkpoint  # noqa: E402
-from utils.config import load_config  # noqa: E402
+import commands
+from models import restore_model, sample_points
+from utils import plotting
+from utils.checkpoint import CHECKPOINT_NAME, load_checkpoint
+from utils.config import load_config
 
 SECONDS: dict[str, float] = defaultdict(float)
 
@@ -70,8 +70,10 @@ def main(overrides: list[str]) -> None:
         generate = time.perf_counter() - start
         assert million.shape == (1_000_000, scaler.n_features)
 
-    print(f"\nbenchmark: {cfg.model}, {cfg.epochs} epochs, batch {cfg.batch_size}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads")
+    print(
+        f"\nbenchmark: {cfg.model}, {cfg.epochs} epochs, batch {cfg.batch_size}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads"
+    )
     print("| phase | seconds | share |\n|---|---|---|")
     rows = {
         "data loading": SECONDS["data loading"],

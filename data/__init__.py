@@ -12,7 +12,7 @@ from data.scaling import FEATURES, Scaler, round_to_grid
 from data.synthetic import synthetic_pi
 from utils.config import Config
 
-__all__ = ["Dataset", "FEATURES", "Scaler", "load_dataset", "round_to_grid"]
+__all__ = ["FEATURES", "Dataset", "Scaler", "load_dataset", "round_to_grid"]
 
 
 @dataclass(frozen=True)

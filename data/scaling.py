@@ -21,7 +21,7 @@ class Scaler:
     high: tuple[float, ...]
 
     @classmethod
-    def for_image(cls, height: int, width: int) -> "Scaler":
+    def for_image(cls, height: int, width: int) -> Scaler:
         return cls(low=(0.0,) * len(FEATURES), high=(height - 1.0, width - 1.0, 255.0, 255.0, 255.0))
 
     @property
@@ -49,7 +49,7 @@ class Scaler:
         return {"low": list(self.low), "high": list(self.high)}
 
     @classmethod
-    def from_dict(cls, values: dict[str, list[float]]) -> "Scaler":
+    def from_dict(cls, values: dict[str, list[float]]) -> Scaler:
         return cls(low=tuple(values["low"]), high=tuple(values["high"]))
 
 

@@ -15,8 +15,16 @@ def _glyph_mask(size: int) -> np.ndarray:
 
     fig = Figure(figsize=(1, 1), dpi=size, facecolor="black")
     canvas = FigureCanvasAgg(fig)
-    fig.text(0.5, 0.47, "π", color="white", fontsize=110, # points; the figure is 1 inch = size pixels fontweight="bold",
-             ha="center", va="center", family="DejaVu Sans")
+    fig.text(
+        0.5,
+        0.47,
+        "π",
+        color="white",
+        fontsize=110,  # points; the figure is 1 inch = size pixels fontweight="bold",
+        ha="center",
+        va="center",
+        family="DejaVu Sans",
+    )
     canvas.draw()
     grey = np.asarray(canvas.buffer_rgba())[:, :, 0]
     assert grey.shape == (size, size), f"rendered glyph has shape {grey.shape}, expected ({size}, {size})"

@@ -56,13 +56,13 @@ class BatchLastEncoderLayer:
         width, tokens, batch = x.shape
         d = width // self.heads
         qkv = _linear(_standardise(x, self.eps1), self.w_qkv, self.b_qkv)  # (3H, T, B)
-        q, k, v = (qkv[i * width:(i + 1) * width].view(self.heads, d, tokens, batch) for i in range(3))
+        q, k, v = (qkv[i * width : (i + 1) * width].view(self.heads, d, tokens, batch) for i in range(3))
         # scores[h, i, j, b] = q_i · k_j over the head's d channels; softmax over the keys j
         scores = (q[:, :, :, None] * k[:, :, None]).sum(1)  # (heads, T, T, B)
         weights = torch.softmax(scores, dim=2)
         mixed = weights[:, None, :, 0] * v[:, :, 0:1]  # (heads, d, T, B)
         for j in range(1, tokens):
-            mixed.addcmul_(weights[:, None, :, j], v[:, :, j:j + 1])
+            mixed.addcmul_(weights[:, None, :, j], v[:, :, j : j + 1])
         x = x + _linear(mixed.view(width, tokens, batch), self.w_out, self.b_out)
         hidden = _linear(_standardise(x, self.eps2), self.w_ff1, self.b_ff1).relu_()  # (2H, T, B)
         return x.add_(_linear(hidden, self.w_ff2, self.b_ff2))

@@ -40,7 +40,9 @@ def sample_points(model: VAE, scaler: Scaler, n: int, seed: int | None = None) -
 _CACHE: dict[tuple[str, float], tuple[VAE, Scaler]] = {}
 
 
-def colored_pi_generator(n: int, checkpoint: str | Path = "result/checkpoint.pt", seed: int | None = None) -> np.ndarray:
+def colored_pi_generator(
+    n: int, checkpoint: str | Path = "result/checkpoint.pt", seed: int | None = None
+) -> np.ndarray:
     """Generate n colored-π points, shape (n, 5): x, y in pixels, r, g, b in 0..255 (float32).
 
     Reads only the checkpoint (cached until the file changes). Fresh points on every call

@@ -34,14 +34,25 @@ class FeatureTokens(nn.Module):
 def _attention_layer(hidden_dim: int, num_head: int) -> nn.TransformerEncoderLayer:
     # dim_feedforward is set explicitly: PyTorch's default of 2048 would make each step ~30x slower
     return nn.TransformerEncoderLayer(
-        d_model=hidden_dim, nhead=num_head, dim_feedforward=2 * hidden_dim,
-        dropout=0.0, batch_first=True, norm_first=True,
+        d_model=hidden_dim,
+        nhead=num_head,
+        dim_feedforward=2 * hidden_dim,
+        dropout=0.0,
+        batch_first=True,
+        norm_first=True,
     )
 
 
 class TransformerVAE(VAE):
-    def __init__(self, n_features: int, latent_dim: int, hidden_dim: int, num_head: int,
-                 prior_components: int, output_noise: float):
+    def __init__(
+        self,
+        n_features: int,
+        latent_dim: int,
+        hidden_dim: int,
+        num_head: int,
+        prior_components: int,
+        output_noise: float,
+    ):
         super().__init__(n_features, latent_dim, prior_components, output_noise)
         assert hidden_dim % num_head == 0, f"hidden_dim {hidden_dim} not divisible by num_head {num_head}"
         f, h = n_features, hidden_dim

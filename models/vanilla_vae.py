@@ -1,7 +1,7 @@
 """The baseline: an MLP VAE with the same interface and widths as the transformer VAE.
 
-    encoder:   x (B, F) -> Linear -> ReLU -> Linear -> ReLU -> mu, logvar (B, D)
-    generator: z (B, D) -> Linear -> ReLU -> Linear -> ReLU -> Linear -> Sigmoid -> (B, F)
+encoder:   x (B, F) -> Linear -> ReLU -> Linear -> ReLU -> mu, logvar (B, D)
+generator: z (B, D) -> Linear -> ReLU -> Linear -> ReLU -> Linear -> Sigmoid -> (B, F)
 """
 
 from __future__ import annotations
@@ -13,8 +13,15 @@ from models.vae import VAE
 
 
 class VanillaVAE(VAE):
-    def __init__(self, n_features: int, latent_dim: int, hidden_dim: int, num_head: int,
-                 prior_components: int, output_noise: float):
+    def __init__(
+        self,
+        n_features: int,
+        latent_dim: int,
+        hidden_dim: int,
+        num_head: int,
+        prior_components: int,
+        output_noise: float,
+    ):
         # num_head is accepted so that every registered model is built from the same config keys
         super().__init__(n_features, latent_dim, prior_components, output_noise)
         h = 4 * hidden_dim  # about as many parameters as the transformer VAE at the same hidden_dim

@@ -13,15 +13,18 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from utils.config import Config  # noqa: E402
+from utils.config import Config
 
 torch.set_num_threads(1)  # tests are small; one thread avoids oversubscribing the 2 cores
 
 
 def find_quiz_dir() -> Path | None:
     """The real data: $PI_VAE_QUIZ_DIR, ./gen_ml_quiz_content, or ../shared/gen_ml_quiz_content."""
-    candidates = [os.environ.get("PI_VAE_QUIZ_DIR"), ROOT / "gen_ml_quiz_content",
-                  ROOT.parent / "shared" / "gen_ml_quiz_content"]
+    candidates = [
+        os.environ.get("PI_VAE_QUIZ_DIR"),
+        ROOT / "gen_ml_quiz_content",
+        ROOT.parent / "shared" / "gen_ml_quiz_content",
+    ]
     for folder in filter(None, candidates):
         if all((Path(folder) / name).is_file() for name in ("pi_xs.npy", "pi_ys.npy", "sparse_pi_colored.jpg")):
             return Path(folder)
@@ -39,9 +42,21 @@ def quiz_dir() -> Path:
 @pytest.fixture
 def tiny_cfg(tmp_path: Path) -> Config:
     """A config that trains on the synthetic π in a couple of seconds."""
-    return Config(dataset="synthetic", data_dir=str(tmp_path / "no_data"), result_path=str(tmp_path / "result"),
-                  epochs=2, batch_size=256, hidden_dim=16, num_head=2, latent_dim=3, prior_components=4,
-                  gen_every_epochs=1, num_gen_points=400, evaluate=False, threads=1)
+    return Config(
+        dataset="synthetic",
+        data_dir=str(tmp_path / "no_data"),
+        result_path=str(tmp_path / "result"),
+        epochs=2,
+        batch_size=256,
+        hidden_dim=16,
+        num_head=2,
+        latent_dim=3,
+        prior_components=4,
+        gen_every_epochs=1,
+        num_gen_points=400,
+        evaluate=False,
+        threads=1,
+    )
 
 
 def with_(cfg: Config, **changes) -> Config:

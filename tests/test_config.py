@@ -27,19 +27,22 @@ def test_unknown_key_in_file(tmp_path: Path):
         load_config(tmp_path / "c.yaml", [])
 
 
-@pytest.mark.parametrize("override, message", [
-    ("epochs=ten", "'epochs' must be int"),
-    ("epochs=2.5", "'epochs' must be int"),
-    ("lr=fast", "'lr' must be float"),
-    ("retrain=maybe", "'retrain' must be bool"),
-    ("device=gpu", "'device' is 'gpu'; choose one of auto, cpu, cuda"),
-    ("epochs=-1", "'epochs' must be > 0"),
-    ("batch_size=0", "'batch_size' must be > 0"),
-    ("num_head=3", "hidden_dim \\(32\\) must be divisible by num_head \\(3\\)"),
-    ("beta_end=1.5", "'beta_end' must be in \\[0, 1\\]"),
-    ("model=gan", "'model' is 'gan'"),
-    ("epochs", "write key=value"),
-])
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("epochs=ten", "'epochs' must be int"),
+        ("epochs=2.5", "'epochs' must be int"),
+        ("lr=fast", "'lr' must be float"),
+        ("retrain=maybe", "'retrain' must be bool"),
+        ("device=gpu", "'device' is 'gpu'; choose one of auto, cpu, cuda"),
+        ("epochs=-1", "'epochs' must be > 0"),
+        ("batch_size=0", "'batch_size' must be > 0"),
+        ("num_head=3", "hidden_dim \\(32\\) must be divisible by num_head \\(3\\)"),
+        ("beta_end=1.5", "'beta_end' must be in \\[0, 1\\]"),
+        ("model=gan", "'model' is 'gan'"),
+        ("epochs", "write key=value"),
+    ],
+)
 def test_bad_values_name_the_key(override: str, message: str):
     with pytest.raises(UserError, match=message):
         load_config(None, [override])

@@ -25,7 +25,8 @@ def test_identical_sets(real):
     s = SCALER.to_model(real).astype(np.float64)
     assert metrics.sliced_wasserstein(s, s) == pytest.approx(0.0, abs=1e-12)
     density, coverage = metrics.density_coverage(s, s)
-    assert coverage == 1.0 and density == pytest.approx(1.0, abs=0.05)
+    assert coverage == 1.0
+    assert density == pytest.approx(1.0, abs=0.05)
     assert metrics.on_shape_rate(real[:, :2], real[:, :2]) == 1.0
     assert metrics.color_error(real, real) == 0.0
     assert metrics.copy_rate(s, s) == 1.0  # every point duplicates a reference point: a memoriser
@@ -37,7 +38,8 @@ def test_disjoint_sets(real):
     far[:, :2] = np.clip(far[:, :2] * 0.2 + 5, 0, 299)  # a small ring in the corner
     s, f = SCALER.to_model(real).astype(np.float64), SCALER.to_model(far).astype(np.float64)
     density, coverage = metrics.density_coverage(s, f)
-    assert density == 0.0 and coverage == 0.0
+    assert density == 0.0
+    assert coverage == 0.0
     assert metrics.on_shape_rate(real[:, :2], far[:, :2]) == 0.0
     assert metrics.c2st_accuracy(s, f) > 0.95
     assert metrics.copy_rate(s, f) == 0.0
@@ -66,15 +68,27 @@ def test_evaluate_flags_a_memoriser(real):
     """Fakes that replay the training points fail the copy check."""
     rng = np.random.default_rng(1)
     report = metrics.evaluate(real, real[rng.permutation(len(real))], SCALER, seed=0, repeats=1)
-    assert report["n"] == len(real) // 2 and set(report["model"]) == set(report["floor"])
+    assert report["n"] == len(real) // 2
+    assert set(report["model"]) == set(report["floor"])
     assert report["model"]["copies"] > 0.3 > report["floor"]["copies"]
     assert not report["pass"]["copies"]
 
 
 def test_passes_checks_every_target():
-    good = {"on_shape": 0.95, "coverage": 0.95, "c2st": 0.5, "color_err": 10.0, "swd": 1.0, "copies": 0.05, "density": 1.0}
+    good = {
+        "on_shape": 0.95,
+        "coverage": 0.95,
+        "c2st": 0.5,
+        "color_err": 10.0,
+        "swd": 1.0,
+        "copies": 0.05,
+        "density": 1.0,
+    }
     floor = {**good, "color_err": 10.0, "swd": 1.0}
     assert all(metrics.passes(good, floor, n=2500).values())
     bad = {**good, "on_shape": 0.9, "swd": 1.3, "copies": 0.2}
     result = metrics.passes(bad, floor, n=2500)
-    assert not result["on_shape"] and not result["swd"] and not result["copies"] and result["c2st"]
+    assert not result["on_shape"]
+    assert not result["swd"]
+    assert not result["copies"]
+    assert result["c2st"]

@@ -36,7 +36,8 @@ def _train(cfg, **kwargs):
 
 def test_training_lowers_the_loss(tiny_cfg):
     _, _, result = _train(with_(tiny_cfg, epochs=4))
-    assert result.epoch == 4 and result.stopped is None
+    assert result.epoch == 4
+    assert result.stopped is None
     assert result.history["recons"][-1] < result.history["recons"][0]
     assert len(result.history["beta"]) == 4
 
@@ -45,12 +46,18 @@ def test_checkpoint_round_trip(tiny_cfg, tmp_path: Path):
     model, ds, result = _train(tiny_cfg)
     model.calibrate(torch.from_numpy(ds.scaled), torch.Generator().manual_seed(0))
     path = tmp_path / "ck.pt"
-    save_checkpoint(path, {**result.checkpoint, "model": model.state_dict(), "config": tiny_cfg.to_dict(),
-                           "scaler": ds.scaler.to_dict()})
+    save_checkpoint(
+        path,
+        {**result.checkpoint, "model": model.state_dict(), "config": tiny_cfg.to_dict(), "scaler": ds.scaler.to_dict()},
+    )
     state = load_checkpoint(path)
-    assert state["epoch"] == 2 and state["history"] == result.history and "optimizer" in state
+    assert state["epoch"] == 2
+    assert state["history"] == result.history
+    assert "optimizer" in state
     restored, scaler = restore_model(state)
-    np.testing.assert_array_equal(sample_points(model, ds.scaler, 100, seed=5), sample_points(restored, scaler, 100, seed=5))
+    np.testing.assert_array_equal(
+        sample_points(model, ds.scaler, 100, seed=5), sample_points(restored, scaler, 100, seed=5)
+    )
     assert not list(tmp_path.glob("*.tmp"))  # the atomic write left no temp file
 
 
@@ -58,22 +65,27 @@ def test_resume_continues_bit_identically(tiny_cfg):
     cfg = with_(tiny_cfg, epochs=4)
     _, _, full = _train(cfg)
     _, _, first = _train(cfg, on_epoch_end=_interrupt_at(2))
-    assert first.stopped == "interrupted" and first.epoch == 2
+    assert first.stopped == "interrupted"
+    assert first.epoch == 2
     _, _, rest = _train(cfg, resume_from=first.checkpoint)
     assert rest.history == full.history  # same losses to the last bit
 
 
 def _interrupt_at(epoch: int):
     """A callback that presses Ctrl-C right after `epoch` finished."""
+
     def callback(e, history):
         if e == epoch:
             raise KeyboardInterrupt
+
     return callback
 
 
 def test_interrupt_keeps_last_finished_epoch(tiny_cfg):
     model, _, result = _train(with_(tiny_cfg, epochs=5), on_epoch_end=_interrupt_at(3))
-    assert result.stopped == "interrupted" and result.epoch == 3 and len(result.history["total"]) == 3
+    assert result.stopped == "interrupted"
+    assert result.epoch == 3
+    assert len(result.history["total"]) == 3
     for key, value in model.state_dict().items():
         assert torch.equal(value, result.checkpoint["model"][key]), key
 
@@ -92,7 +104,9 @@ def test_non_finite_loss_stops_with_last_good_state(tiny_cfg, monkeypatch):
 
     monkeypatch.setattr(type(model), "loss", flaky)
     result = train(with_(tiny_cfg, epochs=3), model, ds.scaled, torch.device("cpu"))
-    assert result.stopped == "nan" and result.epoch == 1 and "epoch 2" in result.detail
+    assert result.stopped == "nan"
+    assert result.epoch == 1
+    assert "epoch 2" in result.detail
 
 
 def test_damaged_checkpoint_is_a_user_error(tmp_path: Path):

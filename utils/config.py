@@ -19,6 +19,7 @@ import yaml
 
 from utils.errors import UserError
 
+
 # Defaults are chosen for a 2-core laptop CPU; README.md ("Why the defaults") explains each one.
 @dataclass(frozen=True)
 class Config:

@@ -74,8 +74,9 @@ def c2st_accuracy(real: np.ndarray, fake: np.ndarray, seed: int = 0, steps: int 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     n = min(len(real), len(fake))
-    x = torch.from_numpy(np.concatenate([real[rng.permutation(len(real))[:n]],
-                                         fake[rng.permutation(len(fake))[:n]]]).astype(np.float32))
+    x = torch.from_numpy(
+        np.concatenate([real[rng.permutation(len(real))[:n]], fake[rng.permutation(len(fake))[:n]]]).astype(np.float32)
+    )
     y = torch.cat([torch.zeros(n), torch.ones(n)])
     fold = torch.from_numpy(rng.permutation(2 * n) % 2 == 0)
     accuracies = []
@@ -128,8 +129,9 @@ def figures(real_points: np.ndarray, fake_points: np.ndarray, scaler: Scaler, se
     }
 
 
-def evaluate(real_points: np.ndarray, fake_points: np.ndarray, scaler: Scaler, seed: int = 0,
-             repeats: int = REPEATS) -> dict:
+def evaluate(
+    real_points: np.ndarray, fake_points: np.ndarray, scaler: Scaler, seed: int = 0, repeats: int = REPEATS
+) -> dict:
     """{"model": figures(B, fakes), "floor": figures(B, A), "n": |A|, "repeats": R, "pass": {figure: bool}}.
 
     Each figure is the mean over R independent random splits, each with its own |A| fakes:
@@ -143,10 +145,11 @@ def evaluate(real_points: np.ndarray, fake_points: np.ndarray, scaler: Scaler, s
     for r in range(repeats):
         perm = np.random.default_rng(seed + r).permutation(len(real_points))
         half_a, half_b = real_points[perm[:n]], real_points[perm[n:]]
-        runs["model"].append(figures(half_b, fakes[r * n:(r + 1) * n], scaler, seed + r))
+        runs["model"].append(figures(half_b, fakes[r * n : (r + 1) * n], scaler, seed + r))
         runs["floor"].append(figures(half_b, half_a, scaler, seed + r))
-    mean = {key: {name: float(np.mean([run[name] for run in values])) for name in values[0]}
-            for key, values in runs.items()}
+    mean = {
+        key: {name: float(np.mean([run[name] for run in values])) for name in values[0]} for key, values in runs.items()
+    }
     return {"n": n, "repeats": repeats, **mean, "pass": passes(mean["model"], mean["floor"], n * repeats)}
 
 

@@ -6,8 +6,8 @@ upright and each point has its own color.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import matplotlib
 
@@ -51,8 +51,12 @@ def save_gif(path: Path, frames: Sequence[Path], seconds_per_frame: float = 0.25
     """Assemble PNG frames (all the same size) into a looping GIF."""
     images = [iio.imread(frame)[:, :, :3] for frame in frames]
     assert images, "no frames to put into the GIF"
-    atomic_write(path, lambda tmp: iio.imwrite(tmp, np.stack(images), extension=".gif",
-                                               duration=int(seconds_per_frame * 1000), loop=0))
+    atomic_write(
+        path,
+        lambda tmp: iio.imwrite(
+            tmp, np.stack(images), extension=".gif", duration=int(seconds_per_frame * 1000), loop=0
+        ),
+    )
 
 
 def save_loss_plot(path: Path, histories: dict[str, dict[str, list[float]]]) -> None:
@@ -60,7 +64,7 @@ def save_loss_plot(path: Path, histories: dict[str, dict[str, list[float]]]) -> 
     fig, axes = plt.subplots(1, 4, figsize=(14, 3.2), dpi=80)
     for name, history in histories.items():
         epochs = np.arange(1, len(history["total"]) + 1)
-        for ax, key in zip(axes, ["total", "recons", "kld", "beta"]):
+        for ax, key in zip(axes, ["total", "recons", "kld", "beta"], strict=False):
             ax.plot(epochs, history[key], label=name)
             ax.set_title(key)
             ax.set_xlabel("epoch")
@@ -75,8 +79,9 @@ def save_loss_plot(path: Path, histories: dict[str, dict[str, list[float]]]) -> 
 def save_grid(path: Path, rows: dict[str, dict[int, np.ndarray]], image_shape: tuple[int, int]) -> None:
     """One row per model, one column per epoch: rows[name][epoch] = points."""
     columns = sorted({epoch for snaps in rows.values() for epoch in snaps})
-    fig, axes = plt.subplots(len(rows), len(columns), figsize=(2.4 * len(columns), 2.6 * len(rows)),
-                             dpi=80, facecolor="black", squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows), len(columns), figsize=(2.4 * len(columns), 2.6 * len(rows)), dpi=80, facecolor="black", squeeze=False
+    )
     for r, (name, snaps) in enumerate(rows.items()):
         for c, epoch in enumerate(columns):
             ax = axes[r][c]

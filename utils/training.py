@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -82,8 +82,12 @@ def train(
     torch.manual_seed(cfg.seed)
     shuffle = torch.Generator().manual_seed(cfg.seed)
     loader = DataLoader(
-        TensorDataset(torch.from_numpy(data)), batch_size=cfg.batch_size, shuffle=True,
-        generator=shuffle, num_workers=cfg.num_workers, persistent_workers=cfg.num_workers > 0,
+        TensorDataset(torch.from_numpy(data)),
+        batch_size=cfg.batch_size,
+        shuffle=True,
+        generator=shuffle,
+        num_workers=cfg.num_workers,
+        persistent_workers=cfg.num_workers > 0,
     )
     model.to(device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -101,11 +105,16 @@ def train(
 
     def snapshot(epoch: int) -> dict:
         """Everything a checkpoint needs, copied so later steps cannot change it."""
-        return copy.deepcopy({
-            "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(), "epoch": epoch, "history": history,
-            "rng": {"torch": torch.get_rng_state(), "shuffle": shuffle.get_state()},
-        })
+        return copy.deepcopy(
+            {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "epoch": epoch,
+                "history": history,
+                "rng": {"torch": torch.get_rng_state(), "shuffle": shuffle.get_state()},
+            }
+        )
 
     last_good = snapshot(start)
     result = TrainResult(epoch=start, history=history, checkpoint=last_good)
@@ -125,12 +134,13 @@ def train(
                 scheduler.step()
                 sums += torch.stack([terms.total, terms.recons, terms.kld]).detach().double().cpu() * len(batch)
             means = (sums / len(data)).tolist()
-            for key, value in zip(HISTORY_KEYS, [*means, beta, optimizer.param_groups[0]["lr"]]):
+            for key, value in zip(HISTORY_KEYS, [*means, beta, optimizer.param_groups[0]["lr"]], strict=False):
                 history[key].append(value)
             bar.set_postfix(loss=f"{means[0]:.4g}", recons=f"{means[1]:.4g}", kld=f"{means[2]:.3g}", beta=f"{beta:.3g}")
             last_good = snapshot(epoch + 1)
-            result = TrainResult(epoch=epoch + 1, history=last_good["history"], checkpoint=last_good,
-                                 finished_this_run=epoch + 1 - start)
+            result = TrainResult(
+                epoch=epoch + 1, history=last_good["history"], checkpoint=last_good, finished_this_run=epoch + 1 - start
+            )
             if on_epoch_end is not None:
                 on_epoch_end(epoch + 1, history)
     except KeyboardInterrupt:
