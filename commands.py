@@ -1,50 +1,76 @@
-"""The four commands behind `main.py`: train (default), generate, evaluate, compare.
+"""The four commands behind `main.py`: train (default), generate, evaluate, compare, and where their files go.
 
-Each takes the validated Config. Outputs are written so that a failed or interrupted run never
-leaves result_path worse off: frames go to a staging folder first, every file is written
-atomically, and nothing is published before there is a finished epoch to show.
+A training run never leaves result_path worse off. It holds result_path/.lock (utils/lock.py), so a
+second run on the same folder stops at once. After every finished epoch it writes its state to
+result_path/.run/state.pt and the epoch's frame to .run/frames/ (each file atomically), so `kill -9`
+loses at most the epoch in progress and `resume=true` continues from there. The published results
+(checkpoint.pt, frames, GIF, samples, report, ...) are replaced only when the run has a finished epoch
+to show: at its end, or when Ctrl-C or SIGTERM stops it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from data import Dataset, load_dataset
-from models import build_model, restore_model, sample_points
+from models import build_model, restore_model, sample_points, stream_points
 from models.vae import VAE
-from utils import metrics, plotting
-from utils.checkpoint import CHECKPOINT_NAME, atomic_write, load_checkpoint, save_checkpoint
+from utils import plotting
+from utils.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from utils.config import Config, config_to_yaml
 from utils.errors import UserError
-from utils.training import TrainResult, frame_epochs, train
+from utils.evaluation import evaluate, format_table
+from utils.io import save_npy, write_json, write_points_stream, write_text
+from utils.lock import RunLock
+from utils.results import (
+    draw_samples,
+    frame_title,
+    publish_pictures,
+    train_report,
+    write_compare_report,
+    write_evaluation_report,
+)
+from utils.training import HISTORY_KEYS, TrainResult, frame_epochs, train
 
+RUN_DIR = ".run"  # result_path/.run: the state of the run in progress (state.pt, frames/)
+STATE_NAME = "state.pt"
 # config keys that must match to resume a checkpoint (they shape the weights or the data)
-SHAPE_KEYS = ("model", "hidden_dim", "num_head", "latent_dim", "prior", "prior_components")
+SHAPE_KEYS = (
+    "dataset",
+    "image_path",
+    "num_points",
+    "holdout",
+    "model",
+    "hidden_dim",
+    "num_head",
+    "num_layers",
+    "latent_dim",
+    "likelihood",
+    "prior",
+    "prior_components",
+    "seed",
+)
 
 
 @dataclass
 class RunOutputs:
     history: dict[str, list[float]]
     snapshots: dict[int, np.ndarray]  # epoch -> generated points (data units) drawn at that epoch
-    evaluation: dict | None
-
-
-def save_npy(path: Path, array: np.ndarray) -> None:
-    def write(tmp: str) -> None:
-        with open(tmp, "wb") as file:  # a file object: np.save would append ".npy" to a name
-            np.save(file, array)
-
-    atomic_write(path, write)
+    evaluation: dict[str, Any] | None
+    dataset: Dataset | None = None
+    model: VAE | None = None
 
 
 def setup_runtime(cfg: Config) -> torch.device:
@@ -68,23 +94,8 @@ def prepare_result_dir(path: str) -> Path:
     except OSError as err:
         raise UserError(
             f"result_path '{folder}' is not writable ({err.strerror}); choose another with result_path=DIR."
-        )
+        ) from None
     return folder
-
-
-def draw_samples(model: VAE, dataset: Dataset, n: int, seed: int, preview: bool = False) -> np.ndarray:
-    """Calibrate the sampler on the training points, then draw n points (data units) from a fixed seed.
-
-    A preview (a frame during training) fits the latent mixture with 30 EM steps instead of 200:
-    the frame looks the same and costs a fifth; the final samples and checkpoint get the full fit.
-    """
-    device = next(model.parameters()).device
-    model.calibrate(
-        torch.from_numpy(dataset.scaled).to(device),
-        torch.Generator().manual_seed(seed),
-        em_iters=30 if preview else 200,
-    )
-    return sample_points(model, dataset.scaler, n, seed)
 
 
 def run_train(cfg: Config, snapshot_epochs: tuple[int, ...] = ()) -> RunOutputs:
@@ -93,12 +104,21 @@ def run_train(cfg: Config, snapshot_epochs: tuple[int, ...] = ()) -> RunOutputs:
     result_dir = prepare_result_dir(cfg.result_path)
     if not cfg.retrain:
         return generate_from_checkpoint(cfg, result_dir)
-    resume_from = _resumable_checkpoint(cfg, result_dir) if cfg.resume else None
+    with RunLock(result_dir):
+        return _train(cfg, result_dir, device, snapshot_epochs)
+
+
+def _train(cfg: Config, result_dir: Path, device: torch.device, snapshot_epochs: tuple[int, ...]) -> RunOutputs:
+    started = time.perf_counter()
+    run_dir, state_path = result_dir / RUN_DIR, result_dir / RUN_DIR / STATE_NAME
+    resume_from = _resumable_state(cfg, result_dir) if cfg.resume else None
     dataset = load_dataset(cfg)
-    model = build_model(cfg, dataset.scaler.n_features)
-    staging = result_dir / ".staging"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    model = build_model(cfg, dataset.scaler)
+    if resume_from is None:
+        if state_path.is_file():
+            print(f"note: replacing the unfinished run in {run_dir} (resume=true would have continued it)")
+        shutil.rmtree(run_dir, ignore_errors=True)
+    (run_dir / "frames").mkdir(parents=True, exist_ok=True)
     frames, snapshots = set(frame_epochs(cfg)), {}
 
     def on_epoch_end(epoch: int, history: dict[str, list[float]]) -> None:
@@ -107,103 +127,161 @@ def run_train(cfg: Config, snapshot_epochs: tuple[int, ...] = ()) -> RunOutputs:
         points = draw_samples(model, dataset, cfg.num_gen_points, cfg.seed, preview=epoch < cfg.epochs)
         snapshots[epoch] = points
         if epoch in frames:
-            title = f"{cfg.model} · epoch {epoch}/{cfg.epochs} · β={history['beta'][-1]:.3g}"
-            plotting.save_frame(staging / f"epoch_{epoch:03d}.png", points, dataset.scaler.image_shape, title)
+            path = run_dir / "frames" / f"epoch_{epoch:03d}.png"
+            plotting.save_frame(path, points, dataset.scaler.image_shape, frame_title(cfg, epoch, history))
 
-    result = train(cfg, model, dataset.scaled, device, resume_from, on_epoch_end)
+    def save_state(state: dict[str, Any]) -> None:
+        save_checkpoint(state_path, {**state, "config": cfg.to_dict(), "scaler": dataset.scaler.to_dict()})
+
+    result = train(cfg, model, dataset.scaled, device, resume_from, on_epoch_end, save_state)
     if result.finished_this_run == 0 and result.stopped:
-        shutil.rmtree(staging, ignore_errors=True)
         raise UserError(
-            f"{result.detail} before the first epoch finished; nothing was written, "
-            f"earlier results in '{result_dir}' are untouched. Lower lr if the loss diverged."
+            f"{result.detail} before the first epoch finished; nothing was published, earlier "
+            f"results in '{result_dir}' are untouched. Lower lr if the loss diverged."
         )
     # a finished run's last frame was drawn with the full fit and the run's seed: exactly samples.npy
     final = snapshots.get(result.epoch) if result.stopped is None and result.epoch == cfg.epochs else None
-    evaluation = publish(cfg, result_dir, staging, model, dataset, result, fresh=resume_from is None, samples=final)
-    if result.stopped == "interrupted":
+    evaluation = publish(
+        cfg,
+        result_dir,
+        model,
+        dataset,
+        result,
+        fresh=resume_from is None,
+        samples=final,
+        device=device,
+        started=started,
+    )
+    if result.stopped == "interrupted" and result.signal is not None:
         print(
-            f"interrupted: saved epoch {result.epoch} to {result_dir / CHECKPOINT_NAME}; "
+            f"{result.detail}: saved epoch {result.epoch} to {result_dir / CHECKPOINT_NAME}; "
             "continue with `python main.py resume=true`."
         )
-        raise KeyboardInterrupt
+        raise result.signal
     if result.stopped == "nan":
         raise UserError(
             f"{result.detail}; kept the checkpoint of epoch {result.epoch} in "
             f"{result_dir / CHECKPOINT_NAME}. Lower lr (now {cfg.lr}) or beta_end and retrain."
         )
-    return RunOutputs(result.history, snapshots, evaluation)
+    return RunOutputs(result.history, snapshots, evaluation, dataset, model)
 
 
-def _resumable_checkpoint(cfg: Config, result_dir: Path) -> dict:
-    state = load_checkpoint(result_dir / CHECKPOINT_NAME)
+def _resumable_state(cfg: Config, result_dir: Path) -> dict[str, Any]:
+    """The in-progress state of a killed run if there is one, else the published checkpoint."""
+    in_progress = result_dir / RUN_DIR / STATE_NAME
+    path = in_progress if in_progress.is_file() else result_dir / CHECKPOINT_NAME
+    state = load_checkpoint(path)
     old = state["config"]
     changed = [key for key in SHAPE_KEYS if old.get(key) != getattr(cfg, key)]
     if changed:
         raise UserError(
-            f"cannot resume: {', '.join(f'{k} was {old.get(k)!r}' for k in changed)} in the checkpoint; "
+            f"cannot resume: {', '.join(f'{k} was {old.get(k)!r}' for k in changed)} in {path}; "
             "set them back, or retrain with resume=false."
         )
     if state["epoch"] >= cfg.epochs:
-        raise UserError(f"the checkpoint already has {state['epoch']} epochs; raise epochs above that to resume.")
+        raise UserError(f"{path} already has {state['epoch']} epochs; raise epochs above that to resume.")
+    print(f"resuming from {path} (epoch {state['epoch']})")
     return state
 
 
 def publish(
     cfg: Config,
     result_dir: Path,
-    staging: Path,
     model: VAE,
     dataset: Dataset,
     result: TrainResult,
     fresh: bool,
-    samples: np.ndarray | None = None,
-) -> dict | None:
-    """Move staged frames into result_dir and write GIF, loss plot, samples, config, metrics, checkpoint.
+    samples: np.ndarray | None,
+    device: torch.device,
+    started: float,
+) -> dict[str, Any] | None:
+    """Write every result file into .run/publish/, then rename them all into result_dir.
 
-    `samples`: points already drawn from the final model with the full calibration, if any.
+    Writing first and renaming after means a failed write (disk full) leaves the earlier results
+    as they were: renames within one folder need no space. `samples`: points already drawn from
+    the final model with the full calibration, if any.
     """
-    started = time.perf_counter()
-    if fresh:  # frames of an earlier run would mix into this run's GIF
-        for old in result_dir.glob("epoch_*.png"):
-            old.unlink()
-    for frame in sorted(staging.glob("epoch_*.png")):
-        os.replace(frame, result_dir / frame.name)
-    shutil.rmtree(staging, ignore_errors=True)
-    frames = sorted(p for p in result_dir.glob("epoch_*.png") if int(p.stem.split("_")[1]) <= result.epoch)
-    if frames:
-        plotting.save_gif(result_dir / "training.gif", frames)
-    plotting.save_loss_plot(result_dir / "loss.png", {cfg.model: result.history})
+    run_dir = result_dir / RUN_DIR
+    out = run_dir / "publish"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    new_frames = [f for f in sorted((run_dir / "frames").glob("epoch_*.png")) if _epoch_of(f) <= result.epoch]
+    names = {f.name for f in new_frames}
+    kept = [] if fresh else [f for f in result_dir.glob("epoch_*.png") if _epoch_of(f) <= result.epoch]
+    frames = sorted([*new_frames, *(f for f in kept if f.name not in names)], key=_epoch_of)
     if samples is None:
         samples = draw_samples(model, dataset, cfg.num_gen_points, cfg.seed)
-    save_npy(result_dir / "samples.npy", samples)
-    atomic_write(result_dir / "config.yaml", lambda tmp: Path(tmp).write_text(config_to_yaml(cfg)))
-    save_checkpoint(
-        result_dir / CHECKPOINT_NAME,
-        {**result.checkpoint, "model": model.state_dict(), "config": cfg.to_dict(), "scaler": dataset.scaler.to_dict()},
-    )
+    save_npy(out / "samples.npy", samples)
+    write_losses_csv(out / "losses.csv", result.history)
+    write_text(out / "config.yaml", config_to_yaml(cfg))
+    publish_pictures(out, frames, model, dataset, samples, {cfg.model: result.history})
+    state = {
+        **result.checkpoint,
+        "model": model.state_dict(),
+        "config": cfg.to_dict(),
+        "scaler": dataset.scaler.to_dict(),
+    }
+    save_checkpoint(out / CHECKPOINT_NAME, state)
+    evaluation = None
+    if cfg.evaluate and not result.stopped:
+        evaluation = score(model, dataset, cfg.seed)
+        write_json(out / "metrics.json", evaluation)
+        print_evaluation(evaluation)
+    wall = time.perf_counter() - started
+    train_report(out, cfg, model, dataset, result, evaluation, [f.name for f in frames], device, wall)
+    # every file is written: from here on only renames and removals
+    stale = ["metrics.json", "samples.png"] if evaluation is None else ["samples.png"]
+    for old in [*(result_dir.glob("epoch_*.png") if fresh else []), *(result_dir / name for name in stale)]:
+        old.unlink(missing_ok=True)  # an earlier run's frames or figures would not match this run
+    for path in [*new_frames, *out.iterdir()]:
+        os.replace(path, result_dir / path.name)
+    shutil.rmtree(run_dir, ignore_errors=True)
     print(
-        f"wrote {len(frames)} frames{', training.gif' if frames else ''}, loss.png, samples.npy, config.yaml, {CHECKPOINT_NAME} "
-        f"to {result_dir} ({time.perf_counter() - started:.1f} s)"
+        f"wrote {len(frames)} frames, training.gif, report.html, samples.npy, losses.csv, {CHECKPOINT_NAME} "
+        f"and more to {result_dir} ({wall:.0f} s in all)"
     )
-    if not cfg.evaluate or result.stopped:
-        return None
-    return write_evaluation(result_dir, model, dataset, cfg.seed)
+    return evaluation
 
 
-def write_evaluation(result_dir: Path, model: VAE, dataset: Dataset, seed: int) -> dict:
-    repeats = metrics.REPEATS
-    fakes = sample_points(model, dataset.scaler, repeats * (len(dataset.points) // 2), seed + 1)
-    report = metrics.evaluate(dataset.points, fakes, dataset.scaler, seed)
-    report["data"] = dataset.source
-    atomic_write(result_dir / "metrics.json", lambda tmp: Path(tmp).write_text(json.dumps(report, indent=2)))
-    print(
-        f"evaluation on {dataset.source} data: {report['n']} generated vs {report['n']} real points, "
-        f"mean of {repeats} random splits (floor: real half vs the other half)"
+def _epoch_of(frame: Path) -> int:
+    return int(frame.stem.split("_")[1])
+
+
+def write_losses_csv(path: Path, history: dict[str, list[float]]) -> None:
+    """One row per epoch: epoch, total, recons, kld, beta, lr, seconds."""
+    lines = ["epoch," + ",".join(HISTORY_KEYS)]
+    for epoch, values in enumerate(zip(*(history[key] for key in HISTORY_KEYS), strict=True), start=1):
+        lines.append(f"{epoch}," + ",".join(f"{value:.6g}" for value in values))
+    write_text(path, "\n".join(lines) + "\n")
+
+
+def score(model: VAE, dataset: Dataset, seed: int, baseline: bool = False, diagnostic: bool = False) -> dict[str, Any]:
+    """The evaluation of utils/evaluation.py for this model: its samples (and diagnostic) vs the test points."""
+    scaler = dataset.scaler
+
+    def reconstruct(points: np.ndarray, s: int, use_mean: bool) -> np.ndarray:
+        x = torch.from_numpy(scaler.to_model(points)).to(model.noise_std.device)
+        return scaler.to_data(model.reconstruct(x, torch.Generator().manual_seed(s), use_mean).cpu().numpy())
+
+    return evaluate(
+        dataset,
+        lambda n, s: sample_points(model, scaler, n, seed=s + 1),
+        seed,
+        baseline=baseline,
+        reconstruct=reconstruct if diagnostic else None,
     )
-    # the targets of issue 3 are set for the quiz data; on other data only the floor is a yardstick
-    targets = report["pass"] if dataset.source == "quiz" else None
-    print(metrics.format_table({"model": report["model"], "floor": report["floor"]}, targets))
-    return report
+
+
+def print_evaluation(report: dict[str, Any]) -> None:
+    print(
+        f"evaluation on {report['data']} ({report['protocol']}): {report['n']} generated vs {report['n']} real "
+        f"points the model never trained on, mean of {report['repeats']} draws (floor: a real sample)"
+    )
+    columns: dict[str, dict[str, float]] = {k: report[k] for k in ("model", "baseline", "floor") if k in report}
+    print(format_table(columns, report["targets"]))
+    if "diagnostic" in report:
+        print("\ndiagnostic (prior: the model's samples; posterior: decoded q(z|x) of training points):")
+        print(format_table({**report["diagnostic"], "floor": report["floor"]}))
 
 
 def generate_from_checkpoint(cfg: Config, result_dir: Path) -> RunOutputs:
@@ -218,7 +296,7 @@ def generate_from_checkpoint(cfg: Config, result_dir: Path) -> RunOutputs:
 
 
 def run_generate(cfg: Config, n: int, out: str, seed: int | None) -> None:
-    """`python main.py generate -n N -o FILE`: N points in data units to .npy or .csv."""
+    """`python main.py generate -n N -o FILE`: N points in data units to .npy or .csv, streamed in chunks."""
     path = Path(out)
     if path.suffix not in (".npy", ".csv"):
         raise UserError(f"output '{out}' must end in .npy or .csv.")
@@ -228,30 +306,36 @@ def run_generate(cfg: Config, n: int, out: str, seed: int | None) -> None:
         raise UserError(f"folder '{path.parent}' for the output does not exist; create it first.")
     setup_runtime(cfg)
     model, scaler = restore_model(load_checkpoint(Path(cfg.result_path) / CHECKPOINT_NAME))
-    points = sample_points(model, scaler, n, seed)
-    if path.suffix == ".npy":
-        save_npy(path, points)
-    else:
-        atomic_write(
-            path, lambda tmp: np.savetxt(tmp, points, delimiter=",", fmt="%.3f", header="x,y,r,g,b", comments="")
-        )
+    with tqdm(total=n, unit="pt", unit_scale=True, desc="generate", disable=n < 2_000_000) as bar:
+
+        def counted() -> Iterator[np.ndarray]:
+            for chunk in stream_points(model, scaler, n, seed):
+                bar.update(len(chunk))
+                yield chunk
+
+        write_points_stream(path, n, ("x", "y", "r", "g", "b"), counted())
     print(f"wrote {n} points (x, y in pixels; r, g, b in 0..255) to {path}")
 
 
-def run_evaluate(cfg: Config) -> dict:
-    """`python main.py evaluate`: figures of result_path/checkpoint.pt against the data, to metrics.json."""
+def run_evaluate(cfg: Config) -> dict[str, Any]:
+    """`python main.py evaluate`: the checkpoint, the mixture baseline and the floor, with the diagnostic."""
     setup_runtime(cfg)
-    result_dir = Path(cfg.result_path)
+    result_dir = prepare_result_dir(cfg.result_path)
     state = load_checkpoint(result_dir / CHECKPOINT_NAME)
     model, _ = restore_model(state)
-    dataset = load_dataset(cfg)
-    if dataset.source != state["config"]["dataset"] and state["config"]["dataset"] != "auto":
-        print(f"note: the checkpoint was trained on {state['config']['dataset']} data, evaluating on {dataset.source}")
-    return write_evaluation(prepare_result_dir(cfg.result_path), model, dataset, cfg.seed)
+    trained = state["config"]
+    # score against the points of the run's own split: its data, seed and holdout
+    data_keys = ("dataset", "data_dir", "image_path", "mask_path", "image_threshold", "num_points", "holdout", "seed")
+    dataset = load_dataset(dataclasses.replace(cfg, **{key: trained[key] for key in data_keys}))
+    report = score(model, dataset, trained["seed"], baseline=True, diagnostic=True)
+    write_json(result_dir / "metrics.json", report)
+    print_evaluation(report)
+    write_evaluation_report(result_dir, state, model, dataset, report)
+    return report
 
 
 def run_compare(cfg: Config) -> None:
-    """`python main.py compare`: train every registered model with the same budget; grid, losses, table."""
+    """`python main.py compare`: train every registered model with the same budget; grid, losses, one table."""
     from models import MODELS
 
     result_dir = prepare_result_dir(cfg.result_path)
@@ -260,22 +344,21 @@ def run_compare(cfg: Config) -> None:
     for name in MODELS:
         print(f"--- {name}")
         run_cfg = dataclasses.replace(
-            cfg, model=name, result_path=str(result_dir / "compare" / name), evaluate=True, retrain=True, resume=False
+            cfg, model=name, result_path=str(result_dir / "compare" / name), evaluate=False, retrain=True, resume=False
         )
         outputs[name] = run_train(run_cfg, snapshot_epochs=grid_epochs)
-    shape = load_dataset(cfg, announce=False).scaler.image_shape
-    plotting.save_grid(
-        result_dir / "compare_grid.png",
-        {name: {e: out.snapshots[e] for e in grid_epochs} for name, out in outputs.items()},
-        shape,
-    )
-    plotting.save_loss_plot(result_dir / "compare_loss.png", {name: out.history for name, out in outputs.items()})
-    columns = {name: out.evaluation["model"] for name, out in outputs.items()}
-    columns["floor (real vs real)"] = next(iter(outputs.values())).evaluation["floor"]
-    table = metrics.format_table(columns)
-    atomic_write(
-        result_dir / "compare.md",
-        lambda tmp: Path(tmp).write_text(f"# vanilla vs transformer VAE, {cfg.epochs} epochs each\n\n{table}\n"),
-    )
+    dataset = next(iter(outputs.values())).dataset
+    assert dataset is not None, "run_train returns its dataset"
+    columns: dict[str, dict[str, float]] = {}
+    for name, out in outputs.items():
+        assert out.model is not None, "run_train returns its model"
+        report = score(out.model, dataset, cfg.seed, baseline=name == next(iter(outputs)))
+        columns[name] = report["model"]
+        if "baseline" in report:
+            columns["mixture baseline"], floor = report["baseline"], report["floor"]
+    columns["floor (real vs real)"] = floor
+    table = format_table(columns)
+    write_text(result_dir / "compare.md", f"# models on {dataset.describe()}, {cfg.epochs} epochs each\n\n{table}\n")
+    write_compare_report(result_dir, cfg, outputs, dataset, columns, grid_epochs)
     print(table)
-    print(f"wrote compare_grid.png, compare_loss.png, compare.md to {result_dir}")
+    print(f"wrote compare_grid.png, compare_loss.png, compare.md, report.html to {result_dir}")

@@ -1,16 +1,20 @@
 """pi-vae command line: parse, load and validate the config once, dispatch. Nothing else.
 
-python main.py [train] [--config FILE] [key=value ...]      train (default command)
-python main.py generate -n N -o FILE [--seed S] [key=value ...]
-python main.py evaluate [key=value ...]
-python main.py compare [key=value ...]
+    python main.py [train] [--config FILE] [key=value ...]      train (default command)
+    python main.py generate -n N -o FILE [--seed S] [key=value ...]
+    python main.py evaluate [key=value ...]
+    python main.py compare [key=value ...]
+
+Exit codes: 0 done, 2 bad input (one `error:` line), 130 stopped by Ctrl-C, 143 stopped by SIGTERM.
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import signal
 import sys
+from types import FrameType
 
 COMMANDS = ("train", "generate", "evaluate", "compare")
 
@@ -20,7 +24,7 @@ def parse_args(argv: list[str]) -> tuple[str, argparse.Namespace]:
     command, argv = (argv[0], argv[1:]) if argv and argv[0] in COMMANDS else ("train", argv)
     parser = argparse.ArgumentParser(
         prog=f"main.py {command}",
-        description="Train a VAE on the colored π and generate points. "
+        description="Train a VAE on the colored π or a picture of yours, and generate points. "
         f"Commands: {', '.join(COMMANDS)} (default: train).",
     )
     parser.add_argument("--config", default="config.yaml", help="YAML config file (default: config.yaml)")
@@ -38,13 +42,19 @@ def main(argv: list[str]) -> int:
         print(f"error: unknown command '{argv[0]}'; {hint}commands are {', '.join(COMMANDS)}.", file=sys.stderr)
         return 2
     command, args = parse_args(argv)
-    from utils.errors import UserError  # after argparse, so that --help is instant
+    from utils.errors import Stopped, UserError  # after argparse, so that --help is instant
 
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise Stopped(signum)
+
+    signal.signal(signal.SIGTERM, stop)  # `timeout`, `docker stop`, schedulers: handled like Ctrl-C
     try:
         import commands
+        from models import check_model_name
         from utils.config import load_config
 
         cfg = load_config(args.config, args.overrides)
+        check_model_name(cfg.model)
         if command == "train":
             commands.run_train(cfg)
         elif command == "generate":
@@ -56,6 +66,9 @@ def main(argv: list[str]) -> int:
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except Stopped as stopped:
+        print(f"stopped by {stopped.how}.", file=sys.stderr)
+        return stopped.exit_code
     except KeyboardInterrupt:
         print("stopped by Ctrl-C.", file=sys.stderr)
         return 130

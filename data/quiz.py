@@ -20,13 +20,15 @@ def _load_indices(path: Path) -> np.ndarray:
     try:
         values = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as err:
-        raise UserError(f"'{path}' is not a readable .npy array ({err}); replace it with the quiz's original file.")
+        raise UserError(
+            f"'{path}' is not a readable .npy array ({err}); replace it with the quiz's original file."
+        ) from None
     if values.ndim != 1 or not np.issubdtype(values.dtype, np.integer):
         raise UserError(
             f"'{path}' must hold a 1-D integer array of pixel indices, got shape {values.shape} "
             f"and dtype {values.dtype}; replace it with the quiz's original file."
         )
-    return values.astype(np.int64)
+    return np.asarray(values, dtype=np.int64)
 
 
 def _load_image(path: Path) -> np.ndarray:
@@ -35,7 +37,9 @@ def _load_image(path: Path) -> np.ndarray:
             mode = image.mode
             pixels = np.asarray(image)
     except (UnidentifiedImageError, OSError) as err:
-        raise UserError(f"'{path}' is not a readable image ({err}); replace it with the quiz's original file.")
+        raise UserError(
+            f"'{path}' is not a readable image ({err}); replace it with the quiz's original file."
+        ) from None
     if mode != "RGB":
         raise UserError(
             f"'{path}' is a {mode} image; an RGB image is needed (convert it to RGB, "

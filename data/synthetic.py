@@ -1,52 +1,54 @@
-"""A built-in colored π, so that a fresh clone without the quiz files still trains and tests."""
+"""A built-in colored π picture, so that a fresh clone without the quiz files still trains and tests."""
 
 from __future__ import annotations
 
+import matplotlib
 import numpy as np
 
+matplotlib.use("Agg")  # files only; no display needed
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-def _glyph_mask(size: int) -> np.ndarray:
-    """(size, size) bool mask of a bold π rendered with matplotlib's bundled DejaVu font."""
-    import matplotlib
+from data.picture import Population
 
-    matplotlib.use("Agg")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+COLOR_NOISE = 12.0  # std of the per-pixel color noise, 0..255 units
 
-    fig = Figure(figsize=(1, 1), dpi=size, facecolor="black")
+
+def glyph_mask(text: str, height: int, width: int, fontsize: float, y: float = 0.5) -> np.ndarray:
+    """(height, width) bool mask of `text` in bold DejaVu Sans (bundled with matplotlib), centred."""
+    fig = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor="black")
     canvas = FigureCanvasAgg(fig)
+    # fontsize is in points: 1 point is 100/72 pixels at dpi 100
     fig.text(
         0.5,
-        0.47,
-        "π",
+        y,
+        text,
         color="white",
-        fontsize=110,  # points; the figure is 1 inch = size pixels fontweight="bold",
+        fontsize=fontsize,
+        fontweight="bold",
         ha="center",
         va="center",
         family="DejaVu Sans",
     )
-    canvas.draw()
-    grey = np.asarray(canvas.buffer_rgba())[:, :, 0]
-    assert grey.shape == (size, size), f"rendered glyph has shape {grey.shape}, expected ({size}, {size})"
+    canvas.draw()  # type: ignore[no-untyped-call]  # matplotlib's Agg canvas has no annotations
+    grey = np.asarray(canvas.buffer_rgba())[:, :, 0]  # type: ignore[no-untyped-call]
+    assert grey.shape == (height, width), f"rendered glyph has shape {grey.shape}, expected {(height, width)}"
     return grey > 127
 
 
-def synthetic_pi(n_points: int = 5000, size: int = 300, seed: int = 0) -> tuple[np.ndarray, tuple[int, int]]:
-    """Return (points, (size, size)) like `load_quiz`: n_points distinct pixels of a π glyph.
+def synthetic_pi(size: int = 300) -> Population:
+    """Every pixel of a bold π (about 32,000 at size 300), colored like the quiz image.
 
-    Colors follow a smooth purple-to-cyan gradient over the image, plus per-pixel noise,
-    as in the quiz image.
+    Colors follow a smooth purple-to-cyan gradient over the picture, plus per-pixel noise that is
+    drawn once (seed 0): the picture is fixed, and a run's seed only chooses which pixels it draws.
     """
-    rng = np.random.default_rng(seed)
-    rows, cols = np.nonzero(_glyph_mask(size))
-    assert len(rows) >= n_points, f"the glyph has {len(rows)} pixels, fewer than n_points={n_points}"
-    pick = rng.choice(len(rows), size=n_points, replace=False)
-    xs, ys = rows[pick], cols[pick]
-    u, v = xs / (size - 1), ys / (size - 1)  # row, column in [0, 1]
+    mask = glyph_mask("π", size, size, fontsize=260 * size / 300, y=0.49)
+    rows, cols = np.nonzero(mask)
+    u, v = rows / (size - 1), cols / (size - 1)  # row, column in [0, 1]
     r = 120 + 80 * u - 70 * v
     g = 60 + 150 * (1 - u) * v + 40 * (1 - u)
     b = 200 + 40 * v - 30 * u
-    colors = np.column_stack([r, g, b]) + rng.normal(0, 12, size=(n_points, 3))
-    colors = np.clip(np.rint(colors), 0, 255)
-    points = np.column_stack([xs, ys, colors]).astype(np.float32)
-    return points, (size, size)
+    noise = np.random.default_rng(0).normal(0, COLOR_NOISE, size=(len(rows), 3))
+    colors = np.clip(np.rint(np.column_stack([r, g, b]) + noise), 0, 255)
+    points = np.column_stack([rows, cols, colors]).astype(np.float32)
+    return Population(points=points, shape=(size, size), name="built-in π")

@@ -1,7 +1,17 @@
-"""Models: the registry, the shared VAE maths, and the checkpoint-only generator."""
+"""Models: the registry, the shared VAE maths, the mixture baseline, and the checkpoint-only generator."""
 
-from models.generator import colored_pi_generator, restore_model, sample_points
-from models.registry import MODELS, build_model
+from models.generator import colored_pi_generator, restore_model, sample_points, stream_points
+from models.registry import MODELS, build_model, check_model_name
 from models.vae import VAE, LossTerms
 
-__all__ = ["MODELS", "VAE", "LossTerms", "build_model", "colored_pi_generator", "restore_model", "sample_points"]
+__all__ = [
+    "MODELS",
+    "VAE",
+    "LossTerms",
+    "build_model",
+    "check_model_name",
+    "colored_pi_generator",
+    "restore_model",
+    "sample_points",
+    "stream_points",
+]

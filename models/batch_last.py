@@ -39,8 +39,10 @@ class BatchLastEncoderLayer:
     @torch.no_grad()
     def __init__(self, layer: nn.TransformerEncoderLayer):
         attn = layer.self_attn
-        assert layer.norm_first and layer.activation_relu_or_gelu == 1, "only pre-norm ReLU layers are supported"
-        assert attn._qkv_same_embed_dim and attn.in_proj_bias is not None, "only packed q, k, v with bias supported"
+        assert layer.norm_first, "only pre-norm layers are supported"
+        assert layer.activation_relu_or_gelu == 1, "only ReLU layers are supported"
+        assert attn._qkv_same_embed_dim, "only packed q, k, v weights are supported"
+        assert attn.in_proj_bias is not None, "only q, k, v projections with bias are supported"
         self.heads, width = attn.num_heads, attn.embed_dim
         self.eps1, self.eps2 = layer.norm1.eps, layer.norm2.eps
         self.w_qkv, self.b_qkv = _fold_norm(layer.norm1, attn.in_proj_weight, attn.in_proj_bias)
@@ -69,17 +71,21 @@ class BatchLastEncoderLayer:
 
 
 class BatchLastDecoder:
-    """z (B, D) -> x (B, F): Linear -> ReLU -> (F tokens of width H) -> encoder layer -> Linear -> Sigmoid."""
+    """z (B, D) -> x (B, F): Linear -> ReLU -> (F tokens of width H) -> encoder layers -> Linear -> Sigmoid."""
 
     @torch.no_grad()
-    def __init__(self, from_latent: nn.Linear, layer: nn.TransformerEncoderLayer, to_value: nn.Linear, n_tokens: int):
+    def __init__(self, from_latent: nn.Linear, layers: list[nn.Module], to_value: nn.Linear, n_tokens: int):
         self.n_tokens = n_tokens
         self.w_in, self.b_in = from_latent.weight.detach(), from_latent.bias.detach()
-        self.layer = BatchLastEncoderLayer(layer)
+        assert all(isinstance(layer, nn.TransformerEncoderLayer) for layer in layers), "only encoder layers"
+        self.layers = [
+            BatchLastEncoderLayer(layer) for layer in layers if isinstance(layer, nn.TransformerEncoderLayer)
+        ]
         self.w_value, self.b_value = to_value.weight.detach(), to_value.bias.detach()
 
     def __call__(self, z: torch.Tensor) -> torch.Tensor:
         t = torch.addmm(self.b_in[:, None], self.w_in, z.T).relu_()  # (F·H, B), token-major like decode's view
         t = t.view(self.n_tokens, -1, z.shape[0]).transpose(0, 1).contiguous()  # (H, F, B)
-        t = self.layer(t)
+        for layer in self.layers:
+            t = layer(t)
         return torch.sigmoid(_linear(t, self.w_value, self.b_value)[0].T)  # (B, F)

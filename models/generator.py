@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
 from data.scaling import Scaler
+from models import vae
 from models.registry import build_model
 from models.vae import VAE
 from utils.checkpoint import load_checkpoint
@@ -15,26 +18,47 @@ from utils.config import config_from_dict
 from utils.errors import UserError
 
 
-def restore_model(state: dict) -> tuple[VAE, Scaler]:
+def restore_model(state: dict[str, Any]) -> tuple[VAE, Scaler]:
     """(model on CPU in eval mode, scaler) from a loaded checkpoint dict."""
     cfg = config_from_dict(state["config"], "the checkpoint's config")
     scaler = Scaler.from_dict(state["scaler"])
-    model = build_model(cfg, scaler.n_features)
+    model = build_model(cfg, scaler)
     try:
         model.load_state_dict(state["model"])
     except RuntimeError as err:
-        raise UserError(f"the checkpoint's weights do not fit its config ({str(err).splitlines()[0]}); retrain.")
+        raise UserError(
+            f"the checkpoint's weights do not fit its config ({str(err).splitlines()[0]}); retrain."
+        ) from None
     return model.eval(), scaler
 
 
-def sample_points(model: VAE, scaler: Scaler, n: int, seed: int | None = None) -> np.ndarray:
-    """n points (n, F) float32 in data units; a seed makes them reproducible, None draws fresh ones."""
+def _generator(seed: int | None) -> torch.Generator:
     generator = torch.Generator()
     if seed is None:
         generator.seed()
     else:
         generator.manual_seed(seed)
-    return scaler.to_data(model.sample(n, generator).cpu().numpy())
+    return generator
+
+
+def stream_points(
+    model: VAE, scaler: Scaler, n: int, seed: int | None = None, chunk: int | None = None
+) -> Iterator[np.ndarray]:
+    """n points in data units, `chunk` at a time (float32 (≤chunk, F) arrays), from one random stream.
+
+    chunk is a whole number of the sampler's blocks, so the points equal those of one
+    `sample_points(model, scaler, n, seed)` call: streaming changes memory, not the points.
+    """
+    chunk = chunk or 16 * vae.BLOCK  # 1M points: 20 MB a chunk
+    assert chunk % vae.BLOCK == 0, f"chunk must be a multiple of {vae.BLOCK}"
+    generator = _generator(seed)
+    for start in range(0, n, chunk):
+        yield scaler.to_data(model.sample(min(chunk, n - start), generator).cpu().numpy())
+
+
+def sample_points(model: VAE, scaler: Scaler, n: int, seed: int | None = None) -> np.ndarray:
+    """n points (n, F) float32 in data units; a seed makes them reproducible, None draws fresh ones."""
+    return scaler.to_data(model.sample(n, _generator(seed)).cpu().numpy())
 
 
 _CACHE: dict[tuple[str, float], tuple[VAE, Scaler]] = {}

@@ -2,27 +2,42 @@
 
 from __future__ import annotations
 
+import difflib
+
 import torch
 
+from data.scaling import Scaler
 from models.transformer_vae import TransformerVAE
 from models.vae import VAE
 from models.vanilla_vae import VanillaVAE
 from utils.config import Config
+from utils.errors import UserError
 
-MODELS: dict[str, type[VAE]] = {
+MODELS: dict[str, type[TransformerVAE] | type[VanillaVAE]] = {
     "transformer_vae": TransformerVAE,
     "vanilla_vae": VanillaVAE,
 }
 
 
-def build_model(cfg: Config, n_features: int) -> VAE:
-    """A fresh model whose initial weights depend only on the config (seeded from cfg.seed)."""
+def check_model_name(name: str) -> None:
+    """Raise a UserError naming the choices if `name` is not a registered model."""
+    if name not in MODELS:
+        close = difflib.get_close_matches(name, MODELS, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise UserError(f"config key 'model' is {name!r}; {hint}choose one of {', '.join(MODELS)}.")
+
+
+def build_model(cfg: Config, scaler: Scaler) -> VAE:
+    """A fresh model for points scaled by `scaler`; initial weights depend only on the config (cfg.seed)."""
+    check_model_name(cfg.model)
     torch.manual_seed(cfg.seed)
     return MODELS[cfg.model](
-        n_features=n_features,
+        scaler=scaler,
         latent_dim=cfg.latent_dim,
         hidden_dim=cfg.hidden_dim,
         num_head=cfg.num_head,
+        num_layers=cfg.num_layers,
         prior_components=cfg.prior_components if cfg.prior == "gmm" else 0,
+        likelihood=cfg.likelihood,
         output_noise=cfg.output_noise,
     )

@@ -3,11 +3,11 @@
 Why features as tokens: a point is only F numbers, so there is no natural sequence; making each
 feature a token (its value times a learned per-feature vector, plus a per-feature bias that acts
 as the feature's embedding) lets self-attention model how position and color depend on each
-other, which is the structure of the colored π. The generator mirrors this: the latent is mapped
-to F tokens, attention mixes them, and a shared head reads one value per token.
+other, which is the structure of a colored picture. The generator mirrors this: the latent is
+mapped to F tokens, attention mixes them, and a shared head reads one value per token.
 
-    encoder:   x (B, F) -> tokens (B, F, H) -> ReLU -> TransformerEncoderLayer -> flatten -> mu, logvar (B, D)
-    generator: z (B, D) -> Linear -> (B, F, H) -> ReLU -> TransformerEncoderLayer -> Linear -> Sigmoid -> (B, F)
+    encoder:   x (B, F) -> tokens (B, F, H) -> ReLU -> L x TransformerEncoderLayer -> flatten -> mu, logvar (B, D)
+    generator: z (B, D) -> Linear -> (B, F, H) -> ReLU -> L x TransformerEncoderLayer -> Linear -> Sigmoid -> (B, F)
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from data.scaling import Scaler
 from models.batch_last import BatchLastDecoder
 from models.vae import VAE
 
@@ -31,39 +32,46 @@ class FeatureTokens(nn.Module):
         return x[:, :, None] * self.weight + self.bias
 
 
-def _attention_layer(hidden_dim: int, num_head: int) -> nn.TransformerEncoderLayer:
+def _attention_layers(hidden_dim: int, num_head: int, num_layers: int) -> nn.Sequential:
     # dim_feedforward is set explicitly: PyTorch's default of 2048 would make each step ~30x slower
-    return nn.TransformerEncoderLayer(
-        d_model=hidden_dim,
-        nhead=num_head,
-        dim_feedforward=2 * hidden_dim,
-        dropout=0.0,
-        batch_first=True,
-        norm_first=True,
+    return nn.Sequential(
+        *[
+            nn.TransformerEncoderLayer(
+                d_model=hidden_dim,
+                nhead=num_head,
+                dim_feedforward=2 * hidden_dim,
+                dropout=0.0,
+                batch_first=True,
+                norm_first=True,
+            )
+            for _ in range(num_layers)
+        ]
     )
 
 
 class TransformerVAE(VAE):
     def __init__(
         self,
-        n_features: int,
+        scaler: Scaler,
         latent_dim: int,
         hidden_dim: int,
         num_head: int,
+        num_layers: int,
         prior_components: int,
+        likelihood: str,
         output_noise: float,
     ):
-        super().__init__(n_features, latent_dim, prior_components, output_noise)
+        super().__init__(scaler, latent_dim, prior_components, likelihood, output_noise)
         assert hidden_dim % num_head == 0, f"hidden_dim {hidden_dim} not divisible by num_head {num_head}"
-        f, h = n_features, hidden_dim
+        f, h = self.n_features, hidden_dim
         self.hidden_dim = h
         # encoder
         self.tokens = FeatureTokens(f, h)
-        self.encoder = _attention_layer(h, num_head)
+        self.encoder = _attention_layers(h, num_head, num_layers)
         self.to_stats = nn.Linear(f * h, 2 * latent_dim)
         # generator
         self.from_latent = nn.Linear(latent_dim, f * h)
-        self.generator = _attention_layer(h, num_head)
+        self.generator = _attention_layers(h, num_head, num_layers)
         self.to_value = nn.Linear(h, 1)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -78,4 +86,4 @@ class TransformerVAE(VAE):
 
     def sampling_decoder(self) -> BatchLastDecoder:
         """`decode` for drawing many points: the same maths laid out batch-last (models/batch_last.py)."""
-        return BatchLastDecoder(self.from_latent, self.generator, self.to_value, self.n_features)
+        return BatchLastDecoder(self.from_latent, list(self.generator), self.to_value, self.n_features)

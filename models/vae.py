@@ -1,33 +1,60 @@
-"""What every VAE here shares: reparameterisation, the β-weighted loss, calibration and sampling.
+"""What every VAE here shares: reparameterisation, the likelihood, the β-weighted loss, calibration, sampling.
 
 A subclass supplies `encode(x) -> (mu, logvar)` and `decode(z) -> x_mean in [0, 1]`; everything
 else (the maths a training loop or a generator needs) lives here.
+
+The likelihood ("gaussian", the default) is a Gaussian decoder N(x | decode(z), diag(σ²)) whose
+per-feature variance is the optimal one for the batch, σ_f² = mean squared error of feature f
+(the σ-VAE of Rybkin et al. 2021). Its negative log-likelihood per point is, up to a constant,
+
+    recons = Σ_f ½·log(σ_f² + q_f),   q_f = 1/12 of a data unit², the variance of rounding to integers
+
+The log makes each feature's error count relative to its own scale, so the decoder learns the
+position to a fraction of a pixel instead of trading it for a little colour noise (squared error
+in [0, 1] units did: 5 px of position error; README, "levers"). q_f keeps the likelihood of integer
+data finite. With it, (1 - β)·recons + β·KLD at β = ½ is half the negative ELBO.
+
+A color at the end of its range (0 or 255) is censored: a saturated channel says only that the
+value is at least there. Its term is -log P(x̃ ≥ 255) = -log Φ((μ - 255)/σ) (a Tobit likelihood),
+and σ_f² is the mean squared error of the uncensored points. So the decoder can put its mean past
+the end (data/scaling.py leaves a margin for it), and clamping its samples makes as many saturated
+values as the picture has; a plain Gaussian fits the mean of clipped values below the end and makes
+too few (a gradient-boosted classifier told them apart at 0.58 on a saturated test picture).
+
+Sampling adds N(0, σ_f²) noise to the decoded mean, with σ_f measured on the training points by
+`calibrate`, and clamps to the data's range. "mse" is the seed's squared error; its samples add the
+residual std the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+from data.scaling import Scaler
 from models.latent_prior import LatentPrior
+
+BLOCK = 65536  # points whose randomness is drawn together: any split of n into blocks gives the same points
 
 
 @dataclass
 class LossTerms:
-    """Scalar tensors: total = (1 - β)·recons + β·kld, each averaged over the batch."""
+    """Scalar tensors: total = (1 - β)·recons + β·kld, each a mean per point."""
 
     total: torch.Tensor
     recons: torch.Tensor
     kld: torch.Tensor
 
 
-def reparameterize(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """z = mu + std·eps with std = exp(0.5·logvar) and fresh eps on every call."""
-    return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+    # a generator draws on the CPU (the same numbers on every device); training uses torch's global stream
+    eps = torch.randn(mu.shape, generator=generator).to(mu.device) if generator else torch.randn_like(mu)
+    return mu + torch.exp(0.5 * logvar) * eps
 
 
 def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -38,14 +65,28 @@ def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tenso
 class VAE(nn.Module):
     """Base class; see the module docstring. Inputs and outputs are (B, F) in model space [0, 1]."""
 
-    def __init__(self, n_features: int, latent_dim: int, prior_components: int, output_noise: float):
+    def __init__(self, scaler: Scaler, latent_dim: int, prior_components: int, likelihood: str, output_noise: float):
         super().__init__()
-        self.n_features = n_features
+        assert likelihood in ("gaussian", "mse"), f"unknown likelihood {likelihood!r}"
+        self.n_features = scaler.n_features
         self.latent_dim = latent_dim
+        self.likelihood = likelihood
         self.output_noise = output_noise
         self.prior = LatentPrior(latent_dim, prior_components)
-        # per-feature std of the residual x - decode(mu), set by `calibrate`; added at sampling time
-        self.register_buffer("noise_std", torch.zeros(n_features))
+        lower, upper = scaler.bounds()
+        self.quantum: torch.Tensor
+        self.lower: torch.Tensor
+        self.upper: torch.Tensor
+        self.censored: torch.Tensor
+        self.noise_std: torch.Tensor
+        # (F,) variance of rounding to the data's integer grid, in model space: the floor of σ²
+        self.register_buffer("quantum", torch.tensor(scaler.quantum()))
+        # (F,) where the data's range ends in model space; values there are censored where `censored`
+        self.register_buffer("lower", torch.tensor(lower))
+        self.register_buffer("upper", torch.tensor(upper))
+        self.register_buffer("censored", torch.tensor([m > 0 for m in scaler.margin]))
+        # (F,) the decoder's std per feature, measured on the training points by `calibrate`
+        self.register_buffer("noise_std", torch.zeros(self.n_features))
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
@@ -63,50 +104,106 @@ class VAE(nn.Module):
         return self.decode(reparameterize(mu, logvar)), mu, logvar
 
     def loss(self, x: torch.Tensor, beta: float) -> LossTerms:
-        """(1 - β)·recons + β·KLD; recons is the squared error summed over features."""
+        """(1 - β)·recons + β·KLD per point; recons is the likelihood's term (module docstring)."""
         x_hat, mu, logvar = self(x)
-        recons = (x_hat - x).pow(2).sum(dim=1).mean()
+        gaussian = self.likelihood == "gaussian"
+        recons = self._gaussian_nll(x, x_hat) if gaussian else (x_hat - x).pow(2).sum(dim=1).mean()
         kld = kl_to_standard_normal(mu, logvar).mean()
         return LossTerms(total=(1 - beta) * recons + beta * kld, recons=recons, kld=kld)
 
-    @torch.no_grad()
-    def calibrate(self, x: torch.Tensor, generator: torch.Generator, em_iters: int = 200) -> None:
-        """Fit what sampling needs from the training points x (N, F): the latent prior and output noise.
+    def _ends(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, F) masks of censored values at the lower and the upper end of their range."""
+        tol = 0.25 * self.quantum.sqrt()  # well under half a data unit
+        return self.censored & (x <= self.lower + tol), self.censored & (x >= self.upper - tol)
 
-        `em_iters` bounds the mixture fit; a preview (a frame during training) can use fewer.
+    def _optimal_var(self, x: torch.Tensor, x_hat: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
+        """(F,) σ² = mean squared error over the uncensored values, plus the rounding variance."""
+        count = inside.sum(dim=0).clamp(min=1)
+        return ((x_hat - x).pow(2) * inside).sum(dim=0) / count + self.quantum
+
+    def _gaussian_nll(self, x: torch.Tensor, x_hat: torch.Tensor) -> torch.Tensor:
+        """Negative log-likelihood per point (up to a constant) of the censored Gaussian decoder."""
+        at_low, at_high = self._ends(x)
+        inside = ~(at_low | at_high)
+        var = self._optimal_var(x, x_hat, inside)
+        std = var.sqrt()
+        uncensored = 0.5 * inside.sum(dim=0) * var.log()  # Σ_i ½·log σ² over uncensored points (+ const)
+        below: torch.Tensor = torch.special.log_ndtr((self.lower - x_hat) / std)  # log P(x̃ <= lower)
+        above: torch.Tensor = torch.special.log_ndtr((x_hat - self.upper) / std)  # log P(x̃ >= upper)
+        censored = -(below * at_low + above * at_high).sum(dim=0)
+        return (uncensored + censored).sum() / len(x)
+
+    @torch.no_grad()
+    def calibrate(self, x: torch.Tensor, generator: torch.Generator, em_iters: int = 200, warm: bool = False) -> None:
+        """Fit what sampling needs from the training points x (N, F): the latent prior and the output std.
+
+        `em_iters` bounds the mixture fit; `warm` starts it from the current mixture (frames during
+        training refit in a few steps what moved since the last frame).
         """
         was_training = self.training
         self.eval()
         mu, _ = self.encode(x)
-        self.prior.fit(mu, generator, em_iters)
-        self.noise_std.copy_((x - self.decode(mu)).std(dim=0))
+        self.prior.fit(mu, generator, em_iters, warm=warm)
+        at_low, at_high = self._ends(x)
+        self.noise_std.copy_(self._optimal_var(x, self.decode(mu), ~(at_low | at_high)).sqrt())
         self.train(was_training)
+
+    def _noise(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
+        """(n, F) output noise N(0, (output_noise·σ_f)²), drawn on the CPU."""
+        return torch.randn(n, self.n_features, generator=generator).mul_(self.output_noise * self.noise_std.cpu())
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, chunk: int = 1024) -> torch.Tensor:
-        """Draw n new points (n, F) in [0, 1] without reading any data; fresh noise on every call.
+        """Draw n new points (n, F) in model space without reading any data; fresh noise on every call.
 
-        All the randomness is drawn first, in one fixed order, so a seeded generator gives the
-        same points however the work is split. Then `chunk` points at a time are decoded, on CPU
-        by one worker per torch thread (`map_chunks`): small chunks keep the activations in the
-        CPU cache (1M points were 16 s with chunks of 65536 and 6 s with 2048, before the other
-        speed-ups; README, "Speed").
+        Randomness is drawn BLOCK points at a time (latents, then output noise), so a seeded
+        generator gives the same points however n is split into calls of whole blocks (streaming
+        `generate`) or the work into threads. Then `chunk` points at a time are decoded, on CPU by
+        one worker per torch thread (`map_chunks`): small chunks keep the activations in cache.
         """
         was_training = self.training
         self.eval()
-        z = self.prior.sample(n, generator)  # (n, D)
-        noise = torch.randn(n, self.n_features, generator=generator).to(z.device)  # (n, F)
-        noise.mul_(self.output_noise * self.noise_std)
-        out = torch.empty(n, self.n_features, device=z.device)
+        device = self.noise_std.device
+        out = torch.empty(n, self.n_features, device=device)
         decode = self.sampling_decoder()
+        for start in range(0, n, BLOCK):
+            size = min(BLOCK, n - start)
+            z = self.prior.sample(size, generator)  # (size, D)
+            noise = self._noise(size, generator).to(device)  # (size, F)
+            block = out[start : start + size]
 
-        def fill(start: int) -> None:
-            part = slice(start, start + chunk)
-            torch.clamp(decode(z[part]).add_(noise[part]), 0.0, 1.0, out=out[part])
+            def fill(first: int, z: torch.Tensor = z, noise: torch.Tensor = noise, block: torch.Tensor = block) -> None:
+                part = slice(first, first + chunk)
+                torch.clamp(decode(z[part]).add_(noise[part]), self.lower, self.upper, out=block[part])
 
-        map_chunks(fill, range(0, n, chunk), parallel=z.device.type == "cpu")
+            map_chunks(fill, range(0, size, chunk), parallel=device.type == "cpu")
         self.train(was_training)
         return out
+
+    @torch.no_grad()
+    def reconstruct(self, x: torch.Tensor, generator: torch.Generator, use_mean: bool) -> torch.Tensor:
+        """Decode the posterior of each point of x (N, F), plus output noise -> (N, F) in model space.
+
+        use_mean=False draws z ~ q(z|x) (the aggregate posterior); True decodes the posterior mean.
+        Compared with prior samples, these tell whether a gap comes from the autoencoder or the prior.
+        """
+        was_training = self.training
+        self.eval()
+        mu, logvar = self.encode(x)
+        z = mu if use_mean else reparameterize(mu, logvar, generator)
+        out = torch.clamp(self.decode(z) + self._noise(len(x), generator).to(z.device), self.lower, self.upper)
+        self.train(was_training)
+        return out
+
+    @torch.no_grad()
+    def latents(self, x: torch.Tensor, batch: int = 8192) -> torch.Tensor:
+        """Posterior means (N, D) of x (N, F), in batches."""
+        return torch.cat([self.encode(part)[0] for part in _batches(x, batch)]) if len(x) else x[:, :0]
+
+
+def _batches(x: torch.Tensor, size: int) -> Iterator[torch.Tensor]:
+    for start in range(0, len(x), size):
+        yield x[start : start + size]
 
 
 def map_chunks(fill: Callable[[int], None], starts: range, parallel: bool) -> None:

@@ -1,7 +1,7 @@
 """The baseline: an MLP VAE with the same interface and widths as the transformer VAE.
 
-encoder:   x (B, F) -> Linear -> ReLU -> Linear -> ReLU -> mu, logvar (B, D)
-generator: z (B, D) -> Linear -> ReLU -> Linear -> ReLU -> Linear -> Sigmoid -> (B, F)
+encoder:   x (B, F) -> L+1 x (Linear -> ReLU) -> mu, logvar (B, D)
+generator: z (B, D) -> L+1 x (Linear -> ReLU) -> Linear -> Sigmoid -> (B, F)
 """
 
 from __future__ import annotations
@@ -9,26 +9,36 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from data.scaling import Scaler
 from models.vae import VAE
+
+
+def _mlp(n_in: int, width: int, num_layers: int) -> list[nn.Module]:
+    layers: list[nn.Module] = [nn.Linear(n_in, width), nn.ReLU()]
+    for _ in range(num_layers):
+        layers += [nn.Linear(width, width), nn.ReLU()]
+    return layers
 
 
 class VanillaVAE(VAE):
     def __init__(
         self,
-        n_features: int,
+        scaler: Scaler,
         latent_dim: int,
         hidden_dim: int,
         num_head: int,
+        num_layers: int,
         prior_components: int,
+        likelihood: str,
         output_noise: float,
     ):
         # num_head is accepted so that every registered model is built from the same config keys
-        super().__init__(n_features, latent_dim, prior_components, output_noise)
-        h = 4 * hidden_dim  # about as many parameters as the transformer VAE at the same hidden_dim
-        self.encoder = nn.Sequential(nn.Linear(n_features, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU())
-        self.to_stats = nn.Linear(h, 2 * latent_dim)
+        super().__init__(scaler, latent_dim, prior_components, likelihood, output_noise)
+        width = 4 * hidden_dim  # about as many parameters as the transformer VAE at the same hidden_dim
+        self.encoder = nn.Sequential(*_mlp(self.n_features, width, num_layers))
+        self.to_stats = nn.Linear(width, 2 * latent_dim)
         self.generator = nn.Sequential(
-            nn.Linear(latent_dim, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(), nn.Linear(h, n_features), nn.Sigmoid()
+            *_mlp(latent_dim, width, num_layers), nn.Linear(width, self.n_features), nn.Sigmoid()
         )
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -36,4 +46,5 @@ class VanillaVAE(VAE):
         return mu, logvar
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.generator(z)
+        out: torch.Tensor = self.generator(z)
+        return out

@@ -41,11 +41,12 @@ def quiz_dir() -> Path:
 
 @pytest.fixture
 def tiny_cfg(tmp_path: Path) -> Config:
-    """A config that trains on the synthetic π in a couple of seconds."""
+    """A config that trains on 2000 points of the synthetic π in a second or two."""
     return Config(
         dataset="synthetic",
         data_dir=str(tmp_path / "no_data"),
         result_path=str(tmp_path / "result"),
+        num_points=2000,
         epochs=2,
         batch_size=256,
         hidden_dim=16,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,36 +16,20 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from PIL import Image
 
 from models import colored_pi_generator
+from tests.cli_helpers import TINY, run
 from tests.conftest import ROOT
-
-TINY = [
-    "dataset=synthetic",
-    "epochs=2",
-    "batch_size=256",
-    "hidden_dim=16",
-    "num_head=2",
-    "latent_dim=3",
-    "prior_components=4",
-    "gen_every_epochs=1",
-    "num_gen_points=400",
-    "threads=1",
-]
-
-
-def run(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
-    )
-    if check:
-        assert proc.returncode == 0, proc.stderr[-2000:]
-    return proc
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+    """Hashes of the results in `folder` (not .lock, which only names the last run that held the folder)."""
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.name != ".lock"
+    }
 
 
 @pytest.fixture(scope="module")
@@ -58,17 +42,22 @@ def trained(tmp_path_factory) -> Path:
 
 def test_training_writes_every_result_file(trained: Path):
     names = {p.name for p in trained.iterdir()}
-    assert {
+    expected = {
         "epoch_001.png",
         "epoch_002.png",
         "training.gif",
         "loss.png",
+        "losses.csv",
         "samples.npy",
         "config.yaml",
         "checkpoint.pt",
         "metrics.json",
-    } <= names
-    assert ".staging" not in names
+        "report.html",
+        "real_vs_generated.png",
+        "latent.png",
+    }
+    assert expected <= names
+    assert ".run" not in names  # the run's in-progress state is gone once it is published
     assert iio.improps(trained / "training.gif", index=None).shape[0] == 2  # one frame per epoch
     samples = np.load(trained / "samples.npy")
     assert samples.shape == (400, 5)
@@ -81,10 +70,52 @@ def test_training_writes_every_result_file(trained: Path):
     assert cfg["epochs"] == 2
     assert cfg["dataset"] == "synthetic"
     state = torch.load(trained / "checkpoint.pt", map_location="cpu", weights_only=True)
-    assert {"model", "optimizer", "config", "epoch", "history"} <= set(state)
+    assert {"model", "optimizer", "config", "epoch", "history", "rng"} <= set(state)
     assert state["epoch"] == 2
     report = json.loads((trained / "metrics.json").read_text())
-    assert set(report["model"]) == set(report["floor"]) >= {"swd", "coverage", "c2st", "on_shape", "copies"}
+    assert set(report["model"]) == set(report["floor"]) >= {"swd", "coverage", "c2st", "c2st_mlp", "on_shape"}
+    assert report["protocol"] == "fresh draw"
+    lines = (trained / "losses.csv").read_text().splitlines()
+    assert lines[0] == "epoch,total,recons,kld,beta,lr,seconds"
+    assert [line.split(",")[0] for line in lines[1:]] == ["1", "2"]
+
+
+def test_report_references_only_existing_files_and_every_figure(trained: Path):
+    page = (trained / "report.html").read_text()
+    references = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert {"real_vs_generated.png", "latent.png", "loss.png", "training.gif", "epoch_001.png"} <= set(references)
+    for name in references:
+        assert (trained / name).is_file(), name
+    for figure in json.loads((trained / "metrics.json").read_text())["model"]:
+        assert f"<th>{figure}</th>" in page, figure
+    for fact in ("built-in π", "parameters", "torch", "wall time", "epochs"):
+        assert fact in page, fact
+
+
+def test_frames_keep_the_pictures_aspect_ratio(tmp_path: Path):
+    """A wide picture gives wide frames: each point paints its own pixel, upright."""
+    rgb = np.zeros((60, 180, 3), dtype=np.uint8)
+    rgb[10:50, 20:160] = (200, 120, 40)
+    Image.fromarray(rgb).save(tmp_path / "wide.png")
+    result = tmp_path / "result"
+    run(
+        *TINY,
+        "dataset=image",
+        f"image_path={tmp_path / 'wide.png'}",
+        "num_points=1000",
+        f"result_path={result}",
+        "evaluate=false",
+    )
+    frame = iio.imread(result / "epoch_002.png")
+    height, width = frame.shape[:2]
+    assert width == 180 * 2  # scaled up by 2 to reach 320 pixels on the long side
+    assert height == 60 * 2 + 22  # plus the title bar
+    painted = frame[22:, :, :3].max(axis=2)[::2, ::2] > 0  # back to picture pixels: (60, 180)
+    inside, outside = (
+        painted[10:50, 20:160].mean(),
+        np.concatenate([painted[:, :15].ravel(), painted[:, 165:].ravel()]).mean(),
+    )
+    assert inside > 3 * outside  # points land on the block (upright, not transposed), a few strays aside
 
 
 def test_generate_npy_and_csv(trained: Path, tmp_path: Path):
@@ -126,7 +157,8 @@ def test_same_seed_is_bit_identical(trained: Path, tmp_path: Path):
     assert (again / "metrics.json").read_text() == (trained / "metrics.json").read_text()
     first = torch.load(trained / "checkpoint.pt", weights_only=True)
     second = torch.load(again / "checkpoint.pt", weights_only=True)
-    assert first["history"] == second["history"]
+    for key in ("total", "recons", "kld", "beta", "lr"):  # "seconds" is wall time
+        assert first["history"][key] == second["history"][key], key
     for key in first["model"]:
         assert torch.equal(first["model"][key], second["model"][key]), key
 
@@ -135,6 +167,9 @@ def test_same_seed_is_bit_identical(trained: Path, tmp_path: Path):
     ("args", "message"),
     [
         (["epoch=3"], "unknown config key 'epoch'"),
+        (["model=gan"], "'model' is 'gan'; choose one of transformer_vae, vanilla_vae"),
+        (["dataset=image", "image_path={tmp}/missing.png"], "image_path '{tmp}/missing.png' does not exist"),
+        (["dataset=image", "image_path={tmp}/file.txt"], "is not a readable PNG or JPEG"),
         (["hidden_dim=30", "num_head=4"], "divisible by num_head"),
         (["epochs=-2"], "'epochs' must be > 0"),
         (["dataset=quiz", "data_dir=/nonexistent/quiz"], "data_dir '/nonexistent/quiz' does not exist"),
@@ -148,7 +183,7 @@ def test_bad_input_is_one_clear_message(tmp_path: Path, args: list[str], message
     (tmp_path / "file.txt").write_text("a file, not a folder")
     proc = run(*[a.format(tmp=tmp_path) for a in args], check=False)
     assert proc.returncode == 2, proc.stderr
-    assert message in proc.stderr
+    assert message.format(tmp=tmp_path) in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
@@ -167,7 +202,8 @@ def test_failed_run_keeps_earlier_results(trained: Path):
     assert digest(trained) == before
 
 
-def test_ctrl_c_saves_and_resume_finishes(tmp_path: Path):
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stop_signal_saves_and_resume_finishes(tmp_path: Path, signum: int, code: int):
     result = tmp_path / "result"
     args = [*TINY, "epochs=40", f"result_path={result}", f"data_dir={tmp_path / 'none'}"]
     proc = subprocess.Popen(
@@ -178,17 +214,17 @@ def test_ctrl_c_saves_and_resume_finishes(tmp_path: Path):
         stderr=subprocess.PIPE,
     )
     deadline = time.time() + 120
-    while not (result / ".staging" / "epoch_002.png").exists() and time.time() < deadline:
+    while not (result / ".run" / "frames" / "epoch_002.png").exists() and time.time() < deadline:
         time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err[-2000:]
+    assert proc.returncode == code, err[-2000:]
     assert "resume=true" in out
     assert "Traceback" not in err
     epoch = torch.load(result / "checkpoint.pt", weights_only=True)["epoch"]
     assert 2 <= epoch < 40
-    run(*args, "resume=true")
+    run(*args, "resume=true", "epochs=6" if epoch < 6 else f"epochs={epoch + 1}")
     state = torch.load(result / "checkpoint.pt", weights_only=True)
-    assert state["epoch"] == 40
-    assert len(state["history"]["total"]) == 40
-    assert len(list(result.glob("epoch_*.png"))) == 40  # frames before and after the interruption
+    assert state["epoch"] == max(6, epoch + 1)
+    assert len(state["history"]["total"]) == state["epoch"]
+    assert len(list(result.glob("epoch_*.png"))) == state["epoch"]  # frames before and after the stop

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from data import Scaler, load_dataset, round_to_grid
+from data import Population, Scaler, draw_from, held_out_split, load_dataset, round_to_grid
+from data.picture import MAX_PIXELS, MIN_POINTS, load_picture
 from data.quiz import load_quiz
 from data.synthetic import synthetic_pi
 from tests.conftest import with_
@@ -12,51 +13,69 @@ from utils.errors import UserError
 
 
 def test_quiz_points_follow_row_column_convention(quiz_dir: Path, tiny_cfg):
-    ds = load_dataset(with_(tiny_cfg, dataset="quiz", data_dir=str(quiz_dir)))
+    points, shape = load_quiz(quiz_dir)
     xs, ys = np.load(quiz_dir / "pi_xs.npy"), np.load(quiz_dir / "pi_ys.npy")
     image = np.asarray(Image.open(quiz_dir / "sparse_pi_colored.jpg"))
-    assert ds.source == "quiz"
-    assert ds.points.shape == (len(xs), 5)
-    assert ds.points.dtype == np.float32
-    np.testing.assert_array_equal(ds.points[:, 0], xs)  # x is the row
-    np.testing.assert_array_equal(ds.points[:, 1], ys)  # y is the column
-    np.testing.assert_array_equal(ds.points[:, 2:], image[xs, ys])
+    assert shape == (300, 300)
+    assert points.shape == (len(xs), 5)
+    assert points.dtype == np.float32
+    np.testing.assert_array_equal(points[:, 0], xs)  # x is the row
+    np.testing.assert_array_equal(points[:, 1], ys)  # y is the column
+    np.testing.assert_array_equal(points[:, 2:], image[xs, ys])
     mask = quiz_dir / "sparse_pi.jpg"
     if mask.is_file():  # the grey mask is bright exactly at the data points
         grey = np.asarray(Image.open(mask))
         assert grey[xs, ys].min() > 127
         assert (grey > 127).sum() == len(xs)
-    assert ds.points[:, :2].max() <= 299
-    assert ds.points[:, 2:].max() <= 255
-    assert ds.points.min() >= 0
+    ds = load_dataset(with_(tiny_cfg, dataset="quiz", data_dir=str(quiz_dir)))
+    assert ds.source == "quiz"
+    assert ds.protocol == "held-out split"
     assert ds.scaled.min() >= 0
     assert ds.scaled.max() <= 1
+
+
+def test_quiz_mask_as_a_picture_gives_the_quiz_points(quiz_dir: Path):
+    """sparse_pi.jpg as mask_path: the picture loader finds exactly the quiz's 5000 points and colors."""
+    mask = quiz_dir / "sparse_pi.jpg"
+    if not mask.is_file():
+        pytest.skip("sparse_pi.jpg is not in the quiz folder")
+    population = load_picture(str(quiz_dir / "sparse_pi_colored.jpg"), str(mask))
+    quiz, _ = load_quiz(quiz_dir)
+    order = lambda p: p[np.lexsort((p[:, 1], p[:, 0]))]  # noqa: E731 - sort by row, then column
+    np.testing.assert_array_equal(order(population.points), order(quiz))
 
 
 def test_auto_falls_back_to_synthetic(tmp_path: Path, tiny_cfg, capsys):
     ds = load_dataset(with_(tiny_cfg, dataset="auto", data_dir=str(tmp_path / "empty")))
     assert ds.source == "synthetic"
-    assert ds.points.shape == (5000, 5)
-    assert "synthetic" in capsys.readouterr().out
+    assert ds.train.shape == (2000, 5)
+    assert "built-in" in capsys.readouterr().out
 
 
-def test_synthetic_is_a_glyph_of_distinct_pixels():
-    points, (h, w) = synthetic_pi(seed=1)
-    pixels = {(int(x), int(y)) for x, y in points[:, :2]}
-    assert len(pixels) == len(points)
-    assert (h, w) == (300, 300)
-    assert points[:, 2:].min() >= 0
-    assert points[:, 2:].max() <= 255
-    np.testing.assert_array_equal(points, synthetic_pi(seed=1)[0])
+def test_synthetic_is_a_fixed_bold_glyph_inside_the_frame():
+    population = synthetic_pi()
+    points = population.points
+    assert population.shape == (300, 300)
+    assert len({(int(x), int(y)) for x, y in points[:, :2]}) == len(points)  # distinct pixels
+    assert 25_000 < len(points) < 40_000  # bold: the regular weight has ~19,000 pixels at this size
+    assert points[:, :2].min() > 5  # nothing cut off at the picture's edges
+    assert points[:, :2].max() < 294
+    np.testing.assert_array_equal(points, synthetic_pi().points)
 
 
 def test_scaler_round_trip():
-    scaler = Scaler.for_image(300, 300)
-    points = np.array([[0, 299, 0, 128, 255], [150, 10, 3, 4, 5]], dtype=np.float32)
+    scaler = Scaler.for_image(200, 300)
+    points = np.array([[0, 299, 0, 128, 255], [199, 10, 3, 4, 5]], dtype=np.float32)
     scaled = scaler.to_model(points)
-    assert scaled.min() == 0
-    assert scaled.max() == 1
-    np.testing.assert_allclose(scaler.to_data(scaled), points, atol=1e-4)
+    np.testing.assert_allclose(scaled[:, :2], [[0, 1], [1, 10 / 299]], atol=1e-6)  # each axis to [0, 1]
+    low, high = scaler.bounds()
+    np.testing.assert_allclose(
+        scaled[0, 2:], [low[2], low[3] + (high[3] - low[3]) * 128 / 255, high[4]], atol=1e-6
+    )  # colors inside the margin
+    assert low[2] > 0
+    assert high[2] < 1
+    np.testing.assert_allclose(scaler.to_data(scaled), points, atol=1e-3)
+    np.testing.assert_allclose(scaler.to_data(np.array([[-0.1, 1.2, 0.0, 1.0, 0.5]]))[0, :3], [0, 299, 0])
     assert Scaler.from_dict(scaler.to_dict()) == scaler
     np.testing.assert_array_equal(
         round_to_grid(np.array([[-2.0, 300.4, 254.6, 1.4, 300.0]]), scaler), [[0, 299, 255, 1, 255]]
@@ -98,16 +117,150 @@ def test_bad_quiz_files_are_named(tmp_path: Path, xs, ys, image, message):
 
 
 def test_missing_and_corrupt_files(tmp_path: Path, tiny_cfg):
-    with pytest.raises(UserError, match="does not exist"):
+    with pytest.raises(UserError, match=r"does not exist"):
         load_dataset(with_(tiny_cfg, dataset="quiz", data_dir=str(tmp_path / "nowhere")))
     folder = _write_quiz(tmp_path / "q", [1], [1], RGB)
     (folder / "pi_ys.npy").unlink()
-    with pytest.raises(UserError, match="missing pi_ys.npy"):
+    with pytest.raises(UserError, match=r"missing pi_ys.npy"):
         load_quiz(folder)
     (folder / "pi_ys.npy").write_bytes(b"not an array")
-    with pytest.raises(UserError, match="pi_ys.npy' is not a readable .npy"):
+    with pytest.raises(UserError, match=r"pi_ys.npy' is not a readable .npy"):
         load_quiz(folder)
     np.save(folder / "pi_ys.npy", np.array([1]))
     (folder / "sparse_pi_colored.jpg").write_bytes(b"garbage")
-    with pytest.raises(UserError, match="not a readable image"):
+    with pytest.raises(UserError, match=r"not a readable image"):
         load_quiz(folder)
+
+
+# --- a user's picture ------------------------------------------------------------------------------
+
+
+def _picture(path: Path, height: int = 40, width: int = 60, mode: str = "RGB") -> Path:
+    """A dark picture with a bright 20x30 block at rows 10..29, columns 20..49, colored by position."""
+    rgb = np.zeros((height, width, 3), dtype=np.uint8)
+    rows, cols = np.mgrid[10:30, 20:50]
+    rgb[10:30, 20:50] = np.stack([rows * 5, cols * 4, np.full_like(rows, 100)], axis=-1)
+    rgb[0, 0] = (30, 30, 30)  # dim JPEG-like noise: background
+    image = Image.fromarray(rgb)
+    if mode == "RGBA":
+        alpha = np.zeros((height, width), dtype=np.uint8)
+        alpha[10:30, 20:30] = 255  # only the left third of the block is opaque
+        image = Image.fromarray(np.dstack([rgb, alpha]), "RGBA")
+    elif mode == "L":
+        image = image.convert("L")
+    image.save(path)
+    return path
+
+
+def test_picture_points_are_rows_columns_and_colors(tmp_path: Path):
+    population = load_picture(str(_picture(tmp_path / "p.png")))
+    points = population.points
+    assert population.shape == (40, 60)  # (height, width): not square, not transposed
+    assert points.shape == (600, 5)
+    assert points.dtype == np.float32
+    assert (points[:, 0].min(), points[:, 0].max(), points[:, 1].min(), points[:, 1].max()) == (10, 29, 20, 49)
+    np.testing.assert_array_equal(points[:, 2], points[:, 0] * 5)  # red follows the row
+    np.testing.assert_array_equal(points[:, 3], points[:, 1] * 4)  # green follows the column
+    assert Scaler.for_image(*population.shape).image_shape == (40, 60)
+
+
+def test_picture_threshold_mask_alpha_and_grey(tmp_path: Path):
+    path = _picture(tmp_path / "p.png")
+    assert len(load_picture(str(path), threshold=20).points) == 601  # the dim pixel counts too
+    # brightest channel = max(5 row, 4 col, 100): above 150 only where 4 col > 150, columns 38..49
+    assert len(load_picture(str(path), threshold=150).points) == 20 * 12
+    mask = np.zeros((40, 60), dtype=np.uint8)
+    mask[0:20, 0:15] = 255  # 300 pixels, half of them outside the bright block: the mask decides
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    masked = load_picture(str(path), str(tmp_path / "mask.png")).points
+    assert len(masked) == 300
+    assert masked[:, 0].max() == 19
+    assert masked[:, 1].max() == 14
+    rgba = load_picture(str(_picture(tmp_path / "a.png", mode="RGBA"))).points
+    assert len(rgba) == 200  # alpha > 0 decides, not brightness
+    assert rgba[:, 1].max() == 29
+    grey = load_picture(str(_picture(tmp_path / "g.png", mode="L"))).points
+    assert len(grey) == 600
+    np.testing.assert_array_equal(grey[:, 2], grey[:, 3])  # grey becomes equal r, g, b
+
+
+def test_picture_mask_of_two_points_is_too_few(tmp_path: Path):
+    path = _picture(tmp_path / "p.png")
+    mask = np.zeros((40, 60), dtype=np.uint8)
+    mask[12, 25] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    with pytest.raises(UserError, match=rf"only 1 foreground pixels.*at least {MIN_POINTS}"):
+        load_picture(str(path), str(tmp_path / "mask.png"))
+
+
+def test_bad_pictures_get_one_clear_message(tmp_path: Path, monkeypatch):
+    good = _picture(tmp_path / "p.png")
+    with pytest.raises(UserError, match=r"does not exist"):
+        load_picture(str(tmp_path / "missing.png"))
+    (tmp_path / "bad.png").write_bytes(b"this is not a picture")
+    with pytest.raises(UserError, match=r"not a readable PNG or JPEG"):
+        load_picture(str(tmp_path / "bad.png"))
+    (tmp_path / "cut.png").write_bytes(good.read_bytes()[:-40])  # a truncated file
+    with pytest.raises(UserError, match=r"cannot be decoded|not a readable"):
+        load_picture(str(tmp_path / "cut.png"))
+    Image.new("RGB", (50, 50)).save(tmp_path / "black.png")
+    with pytest.raises(UserError, match=r"no foreground pixels.*brightest value is 0"):
+        load_picture(str(tmp_path / "black.png"))
+    Image.new("L", (10, 10)).save(tmp_path / "small_mask.png")
+    with pytest.raises(UserError, match=r"mask must have the picture's size"):
+        load_picture(str(good), str(tmp_path / "small_mask.png"))
+    monkeypatch.setattr("data.picture.MAX_PIXELS", 1000)
+    with pytest.raises(UserError, match=r"too large to hold in memory"):
+        load_picture(str(good))
+    assert MAX_PIXELS >= 10_000_000
+
+
+def test_image_dataset_through_the_config(tmp_path: Path, tiny_cfg):
+    Image.fromarray(np.full((40, 80, 3), 200, dtype=np.uint8)).save(tmp_path / "wide.png")  # 3200 pixels
+    ds = load_dataset(with_(tiny_cfg, dataset="image", image_path=str(tmp_path / "wide.png"), num_points=1000))
+    assert ds.source == "image"
+    assert ds.protocol == "fresh draw"
+    assert ds.scaler.image_shape == (40, 80)
+    assert len(ds.train) == len(ds.test) == 1000
+
+
+# --- which real points the evaluation uses --------------------------------------------------------
+
+
+def _population(n: int) -> np.ndarray:
+    return np.column_stack([np.arange(n), np.zeros((n, 4))]).astype(np.float32)  # row i: point i
+
+
+@pytest.mark.parametrize(
+    ("size", "num_points", "protocol", "n_train", "n_test"),
+    [
+        (10_000, 4000, "fresh draw", 4000, 4000),  # enough pixels: test points are other pixels
+        (5_000, 4000, "fresh draw", 4000, 1000),  # fewer left than drawn: all the rest
+        (4_300, 4000, "held-out split", 2000, 2000),  # 300 left is too few: hold out half the draw
+        (3_000, 4000, "held-out split", 1500, 1500),  # a small picture: all its pixels, split
+    ],
+)
+def test_fresh_draw_or_held_out_split(size, num_points, protocol, n_train, n_test):
+    train, test, got = draw_from(
+        Population(_population(size), (size, 1), "p"), num_points, 0.5, np.random.default_rng(0)
+    )
+    assert (got, len(train), len(test)) == (protocol, n_train, n_test)
+    assert not set(train[:, 0]) & set(test[:, 0])  # never a training point among the test points
+
+
+def test_held_out_split_and_in_sample():
+    points = _population(100)
+    train, test, protocol = held_out_split(points, 0.2, np.random.default_rng(0))
+    assert (protocol, len(train), len(test)) == ("held-out split", 80, 20)
+    assert sorted(np.concatenate([train, test])[:, 0]) == list(range(100))
+    train, test, protocol = held_out_split(points, 0.0, np.random.default_rng(0))
+    assert protocol == "in-sample"
+    assert train is test
+
+
+def test_the_split_depends_on_the_seed_only(tiny_cfg):
+    a, b = load_dataset(tiny_cfg, announce=False), load_dataset(tiny_cfg, announce=False)
+    np.testing.assert_array_equal(a.train, b.train)
+    np.testing.assert_array_equal(a.test, b.test)
+    c = load_dataset(with_(tiny_cfg, seed=1), announce=False)
+    assert not np.array_equal(a.train, c.train)

@@ -30,7 +30,11 @@ def test_identical_sets(real):
     assert metrics.on_shape_rate(real[:, :2], real[:, :2]) == 1.0
     assert metrics.color_error(real, real) == 0.0
     assert metrics.copy_rate(s, s) == 1.0  # every point duplicates a reference point: a memoriser
-    assert metrics.c2st_accuracy(s, s) == pytest.approx(0.5, abs=0.08)
+    assert metrics.c2st_mlp(s, s) == pytest.approx(0.5, abs=0.08)
+    # trees learn exact points: a point's duplicate with the other label in the other fold pulls the
+    # accuracy of identical sets below 0.5; two halves of one sample are indistinguishable instead
+    assert metrics.c2st_trees(s, s) < 0.45
+    assert metrics.c2st_trees(s[::2], s[1::2]) == pytest.approx(0.5, abs=0.1)
 
 
 def test_disjoint_sets(real):
@@ -41,7 +45,8 @@ def test_disjoint_sets(real):
     assert density == 0.0
     assert coverage == 0.0
     assert metrics.on_shape_rate(real[:, :2], far[:, :2]) == 0.0
-    assert metrics.c2st_accuracy(s, f) > 0.95
+    assert metrics.c2st_trees(s, f) > 0.95
+    assert metrics.c2st_mlp(s, f) > 0.95
     assert metrics.copy_rate(s, f) == 0.0
 
 
@@ -64,31 +69,11 @@ def test_on_shape_radius(real):
     assert metrics.on_shape_rate(real[:, :2], moved[:, :2]) == pytest.approx(10 / len(real))
 
 
-def test_evaluate_flags_a_memoriser(real):
-    """Fakes that replay the training points fail the copy check."""
-    rng = np.random.default_rng(1)
-    report = metrics.evaluate(real, real[rng.permutation(len(real))], SCALER, seed=0, repeats=1)
-    assert report["n"] == len(real) // 2
-    assert set(report["model"]) == set(report["floor"])
-    assert report["model"]["copies"] > 0.3 > report["floor"]["copies"]
-    assert not report["pass"]["copies"]
-
-
-def test_passes_checks_every_target():
-    good = {
-        "on_shape": 0.95,
-        "coverage": 0.95,
-        "c2st": 0.5,
-        "color_err": 10.0,
-        "swd": 1.0,
-        "copies": 0.05,
-        "density": 1.0,
-    }
-    floor = {**good, "color_err": 10.0, "swd": 1.0}
-    assert all(metrics.passes(good, floor, n=2500).values())
-    bad = {**good, "on_shape": 0.9, "swd": 1.3, "copies": 0.2}
-    result = metrics.passes(bad, floor, n=2500)
-    assert not result["on_shape"]
-    assert not result["swd"]
-    assert not result["copies"]
-    assert result["c2st"]
+def test_trees_see_a_point_mass(real):
+    """Saturated values: 60 % of the red channel at exactly 255, against values spread over 250..255."""
+    rng = np.random.default_rng(0)
+    near, piled = real[::2].copy(), real[1::2].copy()  # independent halves of one sample
+    near[:, 2] = rng.integers(250, 256, len(near))
+    piled[:, 2] = np.where(rng.random(len(piled)) < 0.6, 255, rng.integers(250, 256, len(piled)))
+    s, f = SCALER.to_model(near).astype(np.float64), SCALER.to_model(piled).astype(np.float64)
+    assert metrics.c2st_trees(s, f) > 0.58  # the best possible is 0.75; chance with 288 points is 0.5 ± 0.03

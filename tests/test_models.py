@@ -1,49 +1,86 @@
+"""Models: shapes, gradients, the loss's maths, sampling, the latent mixture, the fast sampler."""
+
+from __future__ import annotations
+
+import math
+
 import pytest
 import torch
 
+import models.vae
+from data import Scaler
 from models import MODELS, build_model
 from models.latent_prior import fit_gaussian_mixture
 from models.vae import kl_to_standard_normal, reparameterize
 from tests.conftest import with_
 
-N_FEATURES = 5
+SCALER = Scaler.for_image(300, 300)
+F = SCALER.n_features
 
 
-@pytest.fixture(params=sorted(MODELS))
+def _inside(n: int, seed: int = 0) -> torch.Tensor:
+    """(n, F) points strictly inside the data's range in model space (no censored values)."""
+    low, high = (torch.tensor(b) for b in SCALER.bounds())
+    return low + (high - low) * (0.05 + 0.9 * torch.rand(n, F, generator=torch.Generator().manual_seed(seed)))
+
+
+@pytest.fixture(params=[(name, layers) for name in sorted(MODELS) for layers in (1, 2)], ids=str)
 def model(request, tiny_cfg):
-    torch.manual_seed(0)
-    return build_model(with_(tiny_cfg, model=request.param), N_FEATURES)
+    name, layers = request.param
+    return build_model(with_(tiny_cfg, model=name, num_layers=layers), SCALER)
 
 
 def test_shapes(model, tiny_cfg):
-    x = torch.rand(7, N_FEATURES)
-    x_hat, mu, logvar = model(x)
-    assert x_hat.shape == (7, N_FEATURES)
+    x_hat, mu, logvar = model(_inside(7))
+    assert x_hat.shape == (7, F)
     assert mu.shape == logvar.shape == (7, tiny_cfg.latent_dim)
-    assert x_hat.min() >= 0
+    assert x_hat.min() >= 0  # the generator ends in a Sigmoid
     assert x_hat.max() <= 1
 
 
 def test_gradients_reach_every_parameter(model):
-    model.loss(torch.rand(16, N_FEATURES), beta=0.5).total.backward()
+    model.loss(_inside(16), beta=0.5).total.backward()
     for name, p in model.named_parameters():
-        assert p.grad is not None and p.grad.abs().sum() > 0, f"no gradient reaches {name}"
+        assert p.grad is not None, f"no gradient reaches {name}"
+        assert p.grad.abs().sum() > 0, f"zero gradient at {name}"
 
 
-def test_loss_formula_at_beta_0_and_1(model):
-    x = torch.rand(16, N_FEATURES)
+@pytest.mark.parametrize("likelihood", ["gaussian", "mse"])
+def test_loss_formula(tiny_cfg, likelihood):
+    model = build_model(with_(tiny_cfg, likelihood=likelihood), SCALER)
+    x = _inside(16)
+    terms = {}
+    for beta in (0.0, 1.0, 0.25):
+        torch.manual_seed(1)  # the same reparameterisation noise for each β
+        terms[beta] = model.loss(x, beta)
+    assert torch.equal(terms[0.0].total, terms[0.0].recons)
+    assert torch.equal(terms[1.0].total, terms[1.0].kld)
+    torch.testing.assert_close(terms[0.25].total, 0.75 * terms[0.25].recons + 0.25 * terms[0.25].kld)
     torch.manual_seed(1)
-    at_0 = model.loss(x, beta=0.0)
-    torch.manual_seed(1)
-    at_1 = model.loss(x, beta=1.0)
-    torch.manual_seed(1)
-    half = model.loss(x, beta=0.25)
-    assert torch.equal(at_0.total, at_0.recons)
-    assert torch.equal(at_1.total, at_1.kld)
-    torch.testing.assert_close(half.total, 0.75 * half.recons + 0.25 * half.kld)
-    torch.manual_seed(1)
-    x_hat, _mu, _logvar = model(x)
-    torch.testing.assert_close(at_0.recons, ((x_hat - x) ** 2).sum(1).mean())
+    x_hat, _, _ = model(x)
+    squared = (x_hat - x) ** 2
+    if likelihood == "mse":
+        expected = squared.sum(1).mean()
+    else:  # σ-VAE: ½·log of the optimal variance (batch MSE + rounding variance), summed over features
+        expected = 0.5 * (squared.mean(0) + torch.tensor(SCALER.quantum())).log().sum()
+    torch.testing.assert_close(terms[0.0].recons, expected)
+
+
+def test_censored_values_reward_a_mean_past_the_end(tiny_cfg):
+    """A red value at 255 is 'at least 255': a mean above the end costs almost nothing, below costs a lot."""
+    model = build_model(tiny_cfg, SCALER)
+    x = _inside(64)
+    x[:8, 2] = model.upper[2]  # eight saturated reds
+    x_hat = x.clone()
+    x_hat[:, 2] += 0.01 * torch.randn(64, generator=torch.Generator().manual_seed(0))  # some error everywhere
+    above, below = x_hat.clone(), x_hat.clone()
+    above[:8, 2] = model.upper[2] + 0.04  # the decoder's mean past the end: clamping gives 255
+    below[:8, 2] = model.upper[2] - 0.04
+    assert model._gaussian_nll(x, above) < model._gaussian_nll(x, x_hat) < model._gaussian_nll(x, below)
+    sigma = ((x_hat[8:, 2] - x[8:, 2]) ** 2).mean() + SCALER.quantum()[2]  # σ² from uncensored values only
+    gap = model._gaussian_nll(x, below) - model._gaussian_nll(x, above)
+    expected = -8 * (torch.special.log_ndtr(-0.04 / sigma.sqrt()) - torch.special.log_ndtr(0.04 / sigma.sqrt())) / 64
+    torch.testing.assert_close(gap, expected)
 
 
 def test_kl_and_reparameterisation():
@@ -51,29 +88,51 @@ def test_kl_and_reparameterisation():
     assert torch.equal(kl_to_standard_normal(mu, logvar), torch.zeros(4))
     torch.testing.assert_close(kl_to_standard_normal(torch.ones(1, 2), torch.zeros(1, 2)), torch.tensor([1.0]))
     torch.manual_seed(0)
-    z = reparameterize(torch.full((200_000, 1), 2.0), torch.full((200_000, 1), 2 * torch.log(torch.tensor(3.0))))
+    z = reparameterize(torch.full((200_000, 1), 2.0), torch.full((200_000, 1), 2 * math.log(3.0)))
     assert abs(z.mean() - 2.0) < 0.03
-    assert abs(z.std() - 3.0) < 0.03
+    assert abs(z.std() - 3.0) < 0.03  # std = exp(0.5 * logvar) = 3
 
 
-def test_samples_are_fresh_unless_seeded(model):
-    model.calibrate(torch.rand(300, N_FEATURES), torch.Generator().manual_seed(0))
+def test_samples_are_fresh_unless_seeded_and_inside_the_range(model):
+    model.calibrate(_inside(300), torch.Generator().manual_seed(0))
     a, b = model.sample(50), model.sample(50)
-    assert a.shape == (50, N_FEATURES)
+    assert a.shape == (50, F)
     assert not torch.equal(a, b)
     seeded = [model.sample(50, torch.Generator().manual_seed(3)) for _ in range(2)]
     assert torch.equal(*seeded)
-    assert a.min() >= 0
-    assert a.max() <= 1
-    assert model.sample(0).shape == (0, N_FEATURES)
+    assert (a >= model.lower).all()
+    assert (a <= model.upper).all()
+    assert model.sample(0).shape == (0, F)
+
+
+def test_a_mean_past_the_end_gives_exactly_saturated_colors(tiny_cfg, monkeypatch):
+    model = build_model(tiny_cfg, SCALER)
+    model.calibrate(_inside(300), torch.Generator().manual_seed(0))
+    model.noise_std.fill_(0.01)
+    monkeypatch.setattr(model, "sampling_decoder", lambda: lambda z: torch.full((len(z), F), 0.99))
+    points = SCALER.to_data(model.sample(1000, torch.Generator().manual_seed(0)).numpy())
+    assert (points[:, 2:] == 255).mean() > 0.99  # 0.99 is 4 σ past 0.95, the end of the color range
+    assert (points[:, 0] == 299).mean() < 0.3  # positions have no margin: 0.99 is 1 σ inside the picture
 
 
 def test_calibration_fits_prior_and_output_noise(model):
     assert not bool(model.prior.fitted)
     assert model.noise_std.abs().sum() == 0
-    model.calibrate(torch.rand(300, N_FEATURES), torch.Generator().manual_seed(0))
+    model.calibrate(_inside(300), torch.Generator().manual_seed(0))
     assert bool(model.prior.fitted)
     assert (model.noise_std > 0).all()
+    model.calibrate(_inside(300), torch.Generator().manual_seed(0), em_iters=3, warm=True)  # a frame's refit
+    assert bool(model.prior.fitted)
+
+
+def test_reconstruct_decodes_the_posterior(model):
+    x = _inside(40)
+    model.calibrate(x, torch.Generator().manual_seed(0))
+    mean = model.reconstruct(x, torch.Generator().manual_seed(1), use_mean=True)
+    sampled = model.reconstruct(x, torch.Generator().manual_seed(1), use_mean=False)
+    assert mean.shape == sampled.shape == (40, F)
+    assert not torch.equal(mean, sampled)
+    assert torch.equal(mean, model.reconstruct(x, torch.Generator().manual_seed(1), use_mean=True))
 
 
 def test_gaussian_mixture_recovers_known_components():
@@ -82,36 +141,45 @@ def test_gaussian_mixture_recovers_known_components():
     z = torch.cat(
         [centers[0] + 0.5 * torch.randn(3000, 2, generator=g), centers[1] + 2.0 * torch.randn(1000, 2, generator=g)]
     )
-    weights, means, scale_tril = fit_gaussian_mixture(z, 2, torch.Generator().manual_seed(1))
+    weights, means, cov = fit_gaussian_mixture(z, 2, torch.Generator().manual_seed(1))
     order = means[:, 0].argsort()
     torch.testing.assert_close(means[order], centers, atol=0.2, rtol=0)
     torch.testing.assert_close(weights[order], torch.tensor([0.75, 0.25]), atol=0.02, rtol=0)
-    stds = scale_tril[order].diagonal(dim1=1, dim2=2)
+    stds = cov[order].diagonal(dim1=1, dim2=2).sqrt()
     torch.testing.assert_close(stds, torch.tensor([[0.5, 0.5], [2.0, 2.0]]), atol=0.15, rtol=0)
+    # a warm start at the answer stays there
+    again = fit_gaussian_mixture(z, 2, torch.Generator().manual_seed(2), iters=5, start=(weights, means, cov))
+    torch.testing.assert_close(again[1], means, atol=1e-3, rtol=0)
 
 
-@pytest.mark.parametrize(("hidden_dim", "num_head"), [(32, 2), (24, 3), (16, 1)])
-def test_batch_last_decoder_matches_decode(tiny_cfg, hidden_dim, num_head):
-    torch.manual_seed(0)
-    model = build_model(with_(tiny_cfg, model="transformer_vae", hidden_dim=hidden_dim, num_head=num_head), N_FEATURES)
+@pytest.mark.parametrize(("hidden_dim", "num_head", "num_layers"), [(32, 2, 1), (24, 3, 2), (16, 1, 1)])
+def test_batch_last_decoder_matches_decode(tiny_cfg, hidden_dim, num_head, num_layers):
+    cfg = with_(tiny_cfg, model="transformer_vae", hidden_dim=hidden_dim, num_head=num_head, num_layers=num_layers)
+    model = build_model(cfg, SCALER)
     with torch.no_grad():  # LayerNorm's affine starts at (1, 0); perturb it so that folding it is really tested
-        for norm in (model.generator.norm1, model.generator.norm2):
-            norm.weight.normal_(1.0, 0.3)
-            norm.bias.normal_(0.0, 0.3)
+        for layer in model.generator:
+            for norm in (layer.norm1, layer.norm2):
+                norm.weight.normal_(1.0, 0.3)
+                norm.bias.normal_(0.0, 0.3)
     z = 2 * torch.randn(500, tiny_cfg.latent_dim)
     with torch.no_grad():
         torch.testing.assert_close(model.sampling_decoder()(z), model.eval().decode(z), atol=1e-5, rtol=0)
 
 
-def test_seeded_samples_do_not_depend_on_thread_count(model):
-    model.calibrate(torch.rand(300, N_FEATURES), torch.Generator().manual_seed(0))
+def test_seeded_samples_do_not_depend_on_threads_or_calls(model, monkeypatch):
+    """The same points with 1 or 2 threads, and from one call or from calls of whole blocks (streaming)."""
+    monkeypatch.setattr(models.vae, "BLOCK", 256)
+    model.calibrate(_inside(300), torch.Generator().manual_seed(0))
     threads = torch.get_num_threads()
     points = []
     for count in (1, 2):
         torch.set_num_threads(count)  # 2: chunks are decoded by two workers
         try:
-            points.append(model.sample(5000, torch.Generator().manual_seed(7), chunk=256))
+            points.append(model.sample(1000, torch.Generator().manual_seed(7), chunk=64))
             assert torch.get_num_threads() == count, "sampling must restore torch's thread count"
         finally:
             torch.set_num_threads(threads)
     assert torch.equal(*points)
+    generator = torch.Generator().manual_seed(7)
+    in_parts = torch.cat([model.sample(512, generator), model.sample(256, generator), model.sample(232, generator)])
+    assert torch.equal(in_parts, points[0])

@@ -1,49 +1,39 @@
-"""Atomic file writes and the checkpoint format.
+"""The checkpoint format: what rebuilds a trained model and resumes its training.
 
-A checkpoint is a dict that rebuilds and resumes a run on its own:
+A checkpoint is a dict:
     model, optimizer, scheduler: state_dicts
     config:  the resolved Config as a dict
     epoch:   the number of finished epochs
-    history: {"total": [...], "recons": [...], "kld": [...], "beta": [...], "lr": [...]} per epoch
+    history: {"total", "recons", "kld", "beta", "lr", "seconds"}: one value per finished epoch
     scaler:  the data-space <-> model-space map (so generation needs no data)
     rng:     torch's global RNG and the shuffling generator, for a resume that continues the stream
 It holds only tensors and plain Python values, so `torch.load(weights_only=True)` reads it.
+Two files use the format (commands.py): result_path/checkpoint.pt, the last published run, and
+result_path/.run/state.pt, the last finished epoch of the run in progress.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable
+import io
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from utils.errors import UserError
+from utils.io import atomic_write
 
 CHECKPOINT_NAME = "checkpoint.pt"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: Gaussian likelihood, latent mixture covariances, layer lists (pi-vae of 2026-11)
 REQUIRED_KEYS = ("model", "optimizer", "config", "epoch", "history", "scaler")
-
-
-def atomic_write(path: str | Path, write: Callable[[str], None]) -> None:
-    """Call write(tmp_path), then rename tmp onto `path`: readers see the old file or the whole new one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
     missing = [key for key in REQUIRED_KEYS if key not in state]
     assert not missing, f"checkpoint state lacks {missing}"
-    atomic_write(path, lambda tmp: torch.save({"format": FORMAT_VERSION, **state}, tmp))
+    buffer = io.BytesIO()  # serialise first: a failing torch.save must not leave a half-written temp file
+    torch.save({"format": FORMAT_VERSION, **state}, buffer)
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(buffer.getvalue()))
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
@@ -57,7 +47,14 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises many types for a damaged file
-        raise UserError(f"'{path}' is not a readable checkpoint ({type(err).__name__}); retrain with `python main.py`.")
+        raise UserError(
+            f"'{path}' is not a readable checkpoint ({type(err).__name__}); retrain with `python main.py`."
+        ) from None
     if not isinstance(state, dict) or any(key not in state for key in REQUIRED_KEYS):
         raise UserError(f"'{path}' is not a pi-vae checkpoint (it lacks {', '.join(REQUIRED_KEYS)}); retrain.")
+    if state.get("format") != FORMAT_VERSION:
+        raise UserError(
+            f"'{path}' was written by another version of pi-vae (format {state.get('format')}, this one reads "
+            f"{FORMAT_VERSION}); retrain with `python main.py`."
+        )
     return state

@@ -7,6 +7,7 @@ names (`python main.py epochs=5 model=vanilla_vae`), with no sections to remembe
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import os
@@ -23,21 +24,29 @@ from utils.errors import UserError
 # Defaults are chosen for a 2-core laptop CPU; README.md ("Why the defaults") explains each one.
 @dataclass(frozen=True)
 class Config:
-    # what to train on
-    dataset: Literal["auto", "quiz", "synthetic"] = "auto"
+    # what to train on (data/__init__.py): the quiz files, the built-in π, or a picture of yours
+    dataset: Literal["auto", "quiz", "synthetic", "image"] = "auto"
     data_dir: str = "./gen_ml_quiz_content"
-    # model (chosen by name from models.MODELS)
+    image_path: str = ""  # dataset=image: a PNG or JPEG; its foreground pixels are the points
+    mask_path: str = ""  # optional: the mask's bright pixels are the foreground (else alpha, else brightness)
+    image_threshold: int = 64  # foreground = brightest channel above this (0..254), without mask or alpha
+    num_points: int = 5000  # training points drawn from a picture (all of them if it has fewer)
+    holdout: float = 0.5  # share kept out of training for evaluation where no other pixels exist (the quiz)
+    # model (chosen by name from models/registry.py, which checks the name)
     model: str = "transformer_vae"
     hidden_dim: int = 32
     num_head: int = 2
+    num_layers: int = 1  # transformer layers in the encoder and in the generator
     latent_dim: int = 4
+    # reconstruction term: "gaussian" is the negative log-likelihood of a Gaussian decoder whose
+    # per-feature variance is the optimal one (the sigma-VAE); "mse" is the seed's squared error
+    likelihood: Literal["gaussian", "mse"] = "gaussian"
     # the prior used when sampling: "gmm" fits a Gaussian mixture on the posterior means after
-    # training (the standard normal leaves points between π's strokes); "standard" is N(0, I)
+    # training (the standard normal leaves points between the strokes); "standard" is N(0, I)
     prior: Literal["gmm", "standard"] = "gmm"
-    prior_components: int = 64
-    # samples = decoder mean + output_noise x (std of the training residuals), per feature:
-    # 0 returns the mean; real colors carry pixel noise that a mean smooths away
-    output_noise: float = 0.8
+    prior_components: int = 128
+    # samples = decoder mean + output_noise x the decoder's per-feature std (the training residuals')
+    output_noise: float = 1.0
     # training
     epochs: int = 60
     batch_size: int = 128
@@ -45,7 +54,7 @@ class Config:
     lr_schedule: Literal["cosine", "constant"] = "cosine"
     beta_schedule: Literal["linear", "cyclical"] = "linear"
     beta_start: float = 0.0
-    beta_end: float = 0.001
+    beta_end: float = 0.1  # with the gaussian likelihood, beta = 0.5 would be the ELBO (times 1/2)
     beta_cycles: int = 4
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "cpu"
@@ -53,7 +62,7 @@ class Config:
     num_workers: int = 0  # DataLoader worker processes; 0 loads in the main process (fastest here)
     # outputs
     result_path: str = "./result"
-    gen_every_epochs: int = 5  # draw a frame every N epochs (and at the first and last); 0 = never
+    gen_every_epochs: int = 1  # draw a frame every N epochs (and at the first and last); 0 = never
     num_gen_points: int = 5000  # points per frame and in samples.npy
     evaluate: bool = True  # compute metrics.json at the end of training
     # what `python main.py` does
@@ -77,10 +86,8 @@ def _check_type(key: str, value: Any) -> Any:
             raise UserError(f"config key '{key}' is {value!r}; choose one of {', '.join(map(str, choices))}.")
         return value
     if expected is float and isinstance(value, str):
-        try:  # YAML 1.1 reads 1e-3 (no dot) as text; take it as the number it means
+        with contextlib.suppress(ValueError):  # YAML 1.1 reads 1e-3 (no dot) as text: the number it means
             value = float(value)
-        except ValueError:
-            pass
     ok = {
         bool: isinstance(value, bool),
         int: isinstance(value, int) and not isinstance(value, bool),
@@ -107,17 +114,22 @@ def _unknown_key(key: str, where: str) -> UserError:
 
 def validate(cfg: Config) -> Config:
     """Check values that are the right type but impossible. Returns cfg unchanged."""
-    from models import MODELS  # the registry owns the list of model names
-
-    positive = ["epochs", "batch_size", "hidden_dim", "num_head", "latent_dim", "num_gen_points"]
+    positive = [
+        "epochs",
+        "batch_size",
+        "hidden_dim",
+        "num_head",
+        "num_layers",
+        "latent_dim",
+        "num_gen_points",
+        "num_points",
+    ]
     for key in positive:
         if getattr(cfg, key) <= 0:
             raise UserError(f"config key '{key}' must be > 0, got {getattr(cfg, key)}.")
     for key in ["threads", "num_workers", "gen_every_epochs", "seed"]:
         if getattr(cfg, key) < 0:
             raise UserError(f"config key '{key}' must be >= 0, got {getattr(cfg, key)}.")
-    if cfg.model not in MODELS:
-        raise UserError(f"config key 'model' is {cfg.model!r}; choose one of {', '.join(MODELS)}.")
     if cfg.hidden_dim % cfg.num_head:
         raise UserError(
             f"hidden_dim ({cfg.hidden_dim}) must be divisible by num_head ({cfg.num_head}); "
@@ -134,6 +146,12 @@ def validate(cfg: Config) -> Config:
         raise UserError("config key 'prior_components' must be >= 1 when prior is 'gmm'.")
     if not 0.0 <= cfg.output_noise <= 2.0:
         raise UserError(f"config key 'output_noise' must be in [0, 2], got {cfg.output_noise}.")
+    if not 0 <= cfg.image_threshold <= 254:
+        raise UserError(f"config key 'image_threshold' must be in 0..254, got {cfg.image_threshold}.")
+    if not 0.0 <= cfg.holdout <= 0.9:
+        raise UserError(f"config key 'holdout' must be in [0, 0.9], got {cfg.holdout}.")
+    if cfg.dataset == "image" and not cfg.image_path:
+        raise UserError("dataset: image needs image_path; e.g. python main.py dataset=image image_path=my.png")
     if cfg.resume and not cfg.retrain:
         raise UserError("resume: true needs retrain: true (resume continues training); set one of them.")
     return cfg
@@ -168,7 +186,7 @@ def parse_overrides(overrides: list[str]) -> dict[str, Any]:
     return parsed
 
 
-def load_config(path: str | os.PathLike | None, overrides: list[str]) -> Config:
+def load_config(path: str | os.PathLike[str] | None, overrides: list[str]) -> Config:
     """Read the YAML file (if any), apply `key=value` overrides, and validate everything once."""
     values: dict[str, Any] = {}
     if path is not None:
@@ -178,7 +196,9 @@ def load_config(path: str | os.PathLike | None, overrides: list[str]) -> Config:
         try:
             loaded = yaml.safe_load(file.read_text())
         except (yaml.YAMLError, UnicodeDecodeError) as err:
-            raise UserError(f"config file '{file}' is not valid YAML ({str(err).splitlines()[0]}); fix its syntax.")
+            raise UserError(
+                f"config file '{file}' is not valid YAML ({str(err).splitlines()[0]}); fix its syntax."
+            ) from None
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):

@@ -1,4 +1,8 @@
-"""The one exception type for problems a user can fix (bad config, missing files, ...)."""
+"""The exception types the command line turns into a message and an exit code."""
+
+from __future__ import annotations
+
+import signal
 
 
 class UserError(Exception):
@@ -6,3 +10,22 @@ class UserError(Exception):
 
     The message names what is wrong (key, file or value) and says how to fix it.
     """
+
+
+class Stopped(KeyboardInterrupt):
+    """A stop request by signal: SIGINT (Ctrl-C) or SIGTERM (`timeout`, `docker stop`, schedulers).
+
+    A KeyboardInterrupt, so code that handles Ctrl-C handles both; `exit_code` is 128 + the signal.
+    """
+
+    def __init__(self, signum: int = signal.SIGINT):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+    @property
+    def how(self) -> str:
+        return "Ctrl-C" if self.signum == signal.SIGINT else signal.Signals(self.signum).name

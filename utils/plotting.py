@@ -1,7 +1,9 @@
-"""Pictures: per-epoch frames, the GIF, loss curves and the comparison grid.
+"""Pictures: per-epoch frames, the GIF, real beside generated, loss curves, the latent space, the grid.
 
-Points are drawn as the data is: scatter(y, x) with the y axis inverted, on black, so π stands
-upright and each point has its own color.
+Points are drawn as the picture they came from: each point paints its pixel (row x, column y) with
+its own color on a black canvas of the picture's size, scaled up by a whole factor. So a frame
+keeps the picture's aspect ratio, stands upright (row 0 at the top, as scatter(y, x) with an
+inverted y axis would), and costs milliseconds, which matters at one frame per epoch.
 """
 
 from __future__ import annotations
@@ -15,79 +17,146 @@ matplotlib.use("Agg")  # files only; no display needed
 import imageio.v3 as iio
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.axes import Axes
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from PIL import Image, ImageDraw, ImageFont
 
-from utils.checkpoint import atomic_write
+from utils.io import atomic_write
+
+TITLE_HEIGHT = 22  # pixels of the title bar above a frame
+MIN_SIDE = 320  # frames are scaled up until their long side reaches this many pixels
 
 
-def draw_points(ax: Axes, points: np.ndarray, image_shape: tuple[int, int], title: str = "") -> None:
-    """Scatter (N, F) data-unit points on `ax`: column right, row down, colored by their r, g, b."""
+def render(points: np.ndarray, image_shape: tuple[int, int]) -> np.ndarray:
+    """(H, W, 3) uint8 picture of (N, F) data-unit points: each paints its (rounded) pixel with its color."""
     height, width = image_shape
-    colors = np.clip(points[:, 2:5] / 255.0, 0.0, 1.0)
-    ax.set_facecolor("black")
-    ax.scatter(points[:, 1], points[:, 0], c=colors, s=1.0, marker="s", linewidths=0)
-    ax.set_xlim(-0.5, width - 0.5)
-    ax.set_ylim(height - 0.5, -0.5)  # inverted: row 0 at the top, like the image
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title, color="white", fontsize=9)
+    canvas = np.zeros((height, width, 3), dtype=np.uint8)
+    rows = np.clip(np.rint(points[:, 0]), 0, height - 1).astype(np.intp)
+    cols = np.clip(np.rint(points[:, 1]), 0, width - 1).astype(np.intp)
+    canvas[rows, cols] = np.clip(np.rint(points[:, 2:5]), 0, 255).astype(np.uint8)
+    return canvas
 
 
-def _save(fig: plt.Figure, path: Path) -> None:
+def _scale(image_shape: tuple[int, int]) -> int:
+    return max(1, -(-MIN_SIDE // max(image_shape)))  # ceil(MIN_SIDE / long side)
+
+
+def _titled(canvas: np.ndarray, title: str, scale: int) -> Image.Image:
+    """The canvas scaled up by `scale` (nearest neighbour) under a title bar."""
+    body = Image.fromarray(canvas).resize((canvas.shape[1] * scale, canvas.shape[0] * scale), Image.Resampling.NEAREST)
+    framed = Image.new("RGB", (body.width, body.height + TITLE_HEIGHT), "black")
+    framed.paste(body, (0, TITLE_HEIGHT))
+    draw = ImageDraw.Draw(framed)
+    font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), 13)  # matplotlib's own font: has π and β
+    while len(title) > 4 and draw.textlength(title, font=font) > body.width - 8:
+        title = title[:-2].rstrip(" ·") + "…"  # fit a long title into a narrow picture
+    draw.text((4, 3), title, fill="white", font=font)
+    return framed
+
+
+def _save_png(path: Path, image: Image.Image) -> None:
+    atomic_write(path, lambda tmp: image.save(tmp, format="PNG"))
+
+
+def save_frame(path: Path, points: np.ndarray, image_shape: tuple[int, int], title: str) -> None:
+    """A PNG of the points as a picture, with a title bar."""
+    _save_png(path, _titled(render(points, image_shape), title, _scale(image_shape)))
+
+
+def save_side_by_side(path: Path, panels: dict[str, np.ndarray], image_shape: tuple[int, int]) -> None:
+    """Point sets side by side on the same axes (same picture size), each under its title."""
+    scale = _scale(image_shape)
+    images = [_titled(render(points, image_shape), title, scale) for title, points in panels.items()]
+    gap = 6
+    joined = Image.new("RGB", (sum(i.width for i in images) + gap * (len(images) - 1), images[0].height), (40, 40, 40))
+    for k, image in enumerate(images):
+        joined.paste(image, (k * (image.width + gap), 0))
+    _save_png(path, joined)
+
+
+def save_gif(path: Path, frames: Sequence[Path], seconds_per_frame: float = 0.15) -> None:
+    """Assemble PNG frames (all the same size) into a looping GIF; the last frame is held 2 s."""
+    images = [iio.imread(frame)[:, :, :3] for frame in frames]
+    assert images, "no frames to put into the GIF"
+    durations: int | list[int] = [int(seconds_per_frame * 1000)] * (len(images) - 1) + [2000]
+    if len(images) == 1:  # Pillow takes a list only for several frames
+        durations = 2000
+    atomic_write(path, lambda tmp: iio.imwrite(tmp, np.stack(images), extension=".gif", duration=durations, loop=0))
+
+
+def _save_figure(fig: Figure, path: Path) -> None:
     atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", facecolor=fig.get_facecolor()))
     plt.close(fig)
 
 
-def save_frame(path: Path, points: np.ndarray, image_shape: tuple[int, int], title: str) -> None:
-    fig, ax = plt.subplots(figsize=(4, 4.25), dpi=80, facecolor="black")
-    draw_points(ax, points, image_shape, title)
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.93)
-    _save(fig, path)
-
-
-def save_gif(path: Path, frames: Sequence[Path], seconds_per_frame: float = 0.25) -> None:
-    """Assemble PNG frames (all the same size) into a looping GIF."""
-    images = [iio.imread(frame)[:, :, :3] for frame in frames]
-    assert images, "no frames to put into the GIF"
-    atomic_write(
-        path,
-        lambda tmp: iio.imwrite(
-            tmp, np.stack(images), extension=".gif", duration=int(seconds_per_frame * 1000), loop=0
-        ),
-    )
-
-
 def save_loss_plot(path: Path, histories: dict[str, dict[str, list[float]]]) -> None:
-    """Total, recons and KLD (log scale) and β per epoch; one line per run name."""
+    """Total, recons, KLD (log scale) and β per epoch; one line per run name.
+
+    Total and recons are on a linear scale: the Gaussian negative log-likelihood is negative once
+    the decoder is more precise than one unit of the [0, 1] scale.
+    """
     fig, axes = plt.subplots(1, 4, figsize=(14, 3.2), dpi=80)
     for name, history in histories.items():
         epochs = np.arange(1, len(history["total"]) + 1)
-        for ax, key in zip(axes, ["total", "recons", "kld", "beta"], strict=False):
+        for ax, key in zip(axes, ["total", "recons", "kld", "beta"], strict=True):
             ax.plot(epochs, history[key], label=name)
             ax.set_title(key)
             ax.set_xlabel("epoch")
-    for ax in axes[:3]:
-        ax.set_yscale("log")
+    axes[2].set_yscale("log")
     if len(histories) > 1:
         axes[0].legend()
     fig.tight_layout()
-    _save(fig, path)
+    _save_figure(fig, path)
+
+
+def project_2d(latents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 2) coordinates of (N, D) latents and the (D, 2) map: the latents themselves for D <= 2,
+    else their first two principal components (the map projects prior samples the same way)."""
+    d = latents.shape[1]
+    if d <= 2:
+        basis = np.eye(d, 2)
+    else:
+        centred = latents - latents.mean(0)
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        basis = vt[:2].T  # (D, 2)
+    return latents @ basis, basis
+
+
+def save_latent_plot(path: Path, latents: np.ndarray, colors: np.ndarray, prior: np.ndarray, title: str) -> None:
+    """Posterior means of the training points in 2-D, colored by each point's color, prior samples over them."""
+    xy, basis = project_2d(latents)
+    prior_xy = prior @ basis
+    fig, ax = plt.subplots(figsize=(5.2, 5.2), dpi=80, facecolor="black")
+    ax.set_facecolor("black")
+    ax.scatter(xy[:, 0], xy[:, 1], c=np.clip(colors / 255.0, 0, 1), s=3, linewidths=0, label="posterior means")
+    ax.scatter(prior_xy[:, 0], prior_xy[:, 1], c="white", s=0.6, alpha=0.45, linewidths=0, label="prior samples")
+    ax.set_title(title, color="white", fontsize=8, wrap=True)
+    ax.tick_params(colors="grey", labelsize=7)
+    legend = ax.legend(loc="lower right", fontsize=7, facecolor="black", markerscale=4)
+    for text in legend.get_texts():
+        text.set_color("white")
+    fig.tight_layout()
+    _save_figure(fig, path)
 
 
 def save_grid(path: Path, rows: dict[str, dict[int, np.ndarray]], image_shape: tuple[int, int]) -> None:
     """One row per model, one column per epoch: rows[name][epoch] = points."""
     columns = sorted({epoch for snaps in rows.values() for epoch in snaps})
+    height, width = image_shape
     fig, axes = plt.subplots(
-        len(rows), len(columns), figsize=(2.4 * len(columns), 2.6 * len(rows)), dpi=80, facecolor="black", squeeze=False
+        len(rows),
+        len(columns),
+        figsize=(2.4 * len(columns), 2.4 * len(rows) * height / width + 0.3),
+        dpi=80,
+        facecolor="black",
+        squeeze=False,
     )
     for r, (name, snaps) in enumerate(rows.items()):
         for c, epoch in enumerate(columns):
             ax = axes[r][c]
+            ax.set_axis_off()
             if epoch in snaps:
-                draw_points(ax, snaps[epoch], image_shape, f"{name} · epoch {epoch}")
-            else:
-                ax.set_axis_off()
+                ax.imshow(render(snaps[epoch], image_shape), interpolation="nearest")
+                ax.set_title(f"{name} · epoch {epoch}", color="white", fontsize=8)
     fig.tight_layout()
-    _save(fig, path)
+    _save_figure(fig, path)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import copy
 import math
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -18,8 +21,10 @@ from tqdm import tqdm
 
 from models.vae import VAE
 from utils.config import Config
+from utils.errors import Stopped
 
-HISTORY_KEYS = ("total", "recons", "kld", "beta", "lr")
+HISTORY_KEYS = ("total", "recons", "kld", "beta", "lr", "seconds")
+History = dict[str, list[float]]
 
 
 def beta_at(cfg: Config, epoch: int) -> float:
@@ -50,11 +55,12 @@ class TrainResult:
     """The state after the last *finished* epoch, and why training stopped early (if it did)."""
 
     epoch: int
-    history: dict[str, list[float]]
-    checkpoint: dict  # model, optimizer, scheduler, epoch, history, rng: ready for save_checkpoint
+    history: History
+    checkpoint: dict[str, Any]  # model, optimizer, scheduler, epoch, history, rng: ready for save_checkpoint
     stopped: str | None = None  # None, "interrupted" or "nan"
     detail: str = ""
     finished_this_run: int = 0
+    signal: Stopped | None = None  # the stop request, if stopped == "interrupted"
 
 
 def _scheduler(cfg: Config, optimizer: torch.optim.Optimizer, steps: int) -> torch.optim.lr_scheduler.LRScheduler:
@@ -66,18 +72,41 @@ def _scheduler(cfg: Config, optimizer: torch.optim.Optimizer, steps: int) -> tor
     )
 
 
+class Progress:
+    """A tqdm bar on a terminal; in a log file or CI output, one plain line every tenth of the run."""
+
+    def __init__(self, start: int, total: int):
+        self.live = sys.stderr.isatty()
+        self.every = max(1, total // 10)
+        self.total = total
+        self.bar = tqdm(total=total, initial=start, desc="train", unit="epoch", disable=not self.live)
+
+    def update(self, epoch: int, values: dict[str, float]) -> None:
+        text = {key: f"{value:.4g}" for key, value in values.items()}
+        if self.live:
+            self.bar.set_postfix(text)
+            self.bar.update(1)
+        elif epoch % self.every == 0 or epoch == self.total:
+            print(f"epoch {epoch}/{self.total} " + " ".join(f"{k}={v}" for k, v in text.items()), flush=True)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
 def train(
     cfg: Config,
     model: VAE,
     data: np.ndarray,
     device: torch.device,
-    resume_from: dict | None = None,
-    on_epoch_end: Callable[[int, dict[str, list[float]]], None] | None = None,
+    resume_from: dict[str, Any] | None = None,
+    on_epoch_end: Callable[[int, History], None] | None = None,
+    save_state: Callable[[dict[str, Any]], None] | None = None,
 ) -> TrainResult:
     """Train `model` on `data` (N, F) in model space up to cfg.epochs; resume from a checkpoint dict if given.
 
-    Ctrl-C and a non-finite loss do not raise: the result then holds the last finished epoch.
-    `on_epoch_end(epoch, history)` runs after each finished epoch (1-based), e.g. to draw a frame.
+    After each finished epoch (1-based): `on_epoch_end(epoch, history)` (e.g. draw a frame), then
+    `save_state(state)` with everything a resume needs. Ctrl-C, SIGTERM and a non-finite loss do
+    not raise: the result then holds the last finished epoch.
     """
     torch.manual_seed(cfg.seed)
     shuffle = torch.Generator().manual_seed(cfg.seed)
@@ -92,7 +121,7 @@ def train(
     model.to(device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     scheduler = _scheduler(cfg, optimizer, cfg.epochs * len(loader))
-    history: dict[str, list[float]] = {key: [] for key in HISTORY_KEYS}
+    history: History = {key: [] for key in HISTORY_KEYS}
     start = 0
     if resume_from is not None:
         model.load_state_dict(resume_from["model"])
@@ -103,7 +132,7 @@ def train(
         torch.set_rng_state(resume_from["rng"]["torch"])
         shuffle.set_state(resume_from["rng"]["shuffle"])
 
-    def snapshot(epoch: int) -> dict:
+    def snapshot(epoch: int) -> dict[str, Any]:
         """Everything a checkpoint needs, copied so later steps cannot change it."""
         return copy.deepcopy(
             {
@@ -116,39 +145,44 @@ def train(
             }
         )
 
-    last_good = snapshot(start)
-    result = TrainResult(epoch=start, history=history, checkpoint=last_good)
-    bar = tqdm(range(start, cfg.epochs), desc="train", unit="epoch", initial=start, total=cfg.epochs)
+    result = TrainResult(epoch=start, history=history, checkpoint=snapshot(start))
+    progress = Progress(start, cfg.epochs)
     try:
-        for epoch in bar:
+        for epoch in range(start, cfg.epochs):
+            began = time.perf_counter()
             beta = beta_at(cfg, epoch)
             sums = torch.zeros(3, dtype=torch.float64)  # total, recons, kld summed over points
-            for (batch,) in loader:
-                batch = batch.to(device, non_blocking=True)
+            for (cpu_batch,) in loader:
+                batch = cpu_batch.to(device, non_blocking=True)
                 terms = model.loss(batch, beta)
                 if not torch.isfinite(terms.total):
                     raise NonFiniteLoss(f"loss became {terms.total.item()} at epoch {epoch + 1} (β={beta:.4g})")
                 optimizer.zero_grad(set_to_none=True)
-                terms.total.backward()
+                terms.total.backward()  # type: ignore[no-untyped-call]
                 optimizer.step()
                 scheduler.step()
                 sums += torch.stack([terms.total, terms.recons, terms.kld]).detach().double().cpu() * len(batch)
             means = (sums / len(data)).tolist()
-            for key, value in zip(HISTORY_KEYS, [*means, beta, optimizer.param_groups[0]["lr"]], strict=False):
+            lr = optimizer.param_groups[0]["lr"]
+            for key, value in zip(HISTORY_KEYS, [*means, beta, lr, time.perf_counter() - began], strict=True):
                 history[key].append(value)
-            bar.set_postfix(loss=f"{means[0]:.4g}", recons=f"{means[1]:.4g}", kld=f"{means[2]:.3g}", beta=f"{beta:.3g}")
-            last_good = snapshot(epoch + 1)
-            result = TrainResult(
-                epoch=epoch + 1, history=last_good["history"], checkpoint=last_good, finished_this_run=epoch + 1 - start
-            )
-            if on_epoch_end is not None:
+            if on_epoch_end is not None:  # before the snapshot: a frame's prior fit is part of the state
                 on_epoch_end(epoch + 1, history)
+            state = snapshot(epoch + 1)
+            result = TrainResult(
+                epoch=epoch + 1, history=state["history"], checkpoint=state, finished_this_run=epoch + 1 - start
+            )
+            if save_state is not None:
+                save_state(state)
+            progress.update(epoch + 1, {"loss": means[0], "recons": means[1], "kld": means[2], "beta": beta})
+    except Stopped as stop:
+        result.stopped, result.detail, result.signal = "interrupted", f"stopped by {stop.how}", stop
     except KeyboardInterrupt:
-        result.stopped, result.detail = "interrupted", "interrupted by Ctrl-C"
+        result.stopped, result.detail, result.signal = "interrupted", "stopped by Ctrl-C", Stopped()
     except NonFiniteLoss as err:
         result.stopped, result.detail = "nan", str(err)
     finally:
-        bar.close()
+        progress.close()
     if result.stopped:
         model.load_state_dict(result.checkpoint["model"])  # back to the last finished epoch
     return result

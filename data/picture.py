@@ -1,0 +1,107 @@
+"""A user's picture as a point population: its foreground pixels as (row, column, r, g, b).
+
+Which pixels are foreground, in this order of precedence:
+    mask_path given      the mask's bright pixels (grey value > 127), as sparse_pi.jpg marks the quiz points
+    the picture has alpha  pixels with alpha > 0 (RGBA, LA, or a palette with transparency)
+    otherwise            pixels brighter than `threshold` on their brightest channel
+
+The default threshold (64, a quarter of the range) keeps JPEG halos around strokes on a black
+background out: on benchmarks/pictures.py's word.jpg (JPEG quality 90, saturated colors) 48 of
+17,260 foreground pixels are halo at 64, 159 at 48. A darker foreground needs a lower threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from utils.errors import UserError
+
+MAX_PIXELS = 40_000_000  # 40 MP: ~1 GB of working memory while loading; larger pictures are refused
+MIN_POINTS = 200  # fewer foreground pixels than this are too few to learn a distribution from
+
+
+@dataclass(frozen=True)
+class Population:
+    """Every point a picture holds; training and test points are drawn from it."""
+
+    points: np.ndarray  # (P, 5) float32: row, column, r, g, b of every foreground pixel
+    shape: tuple[int, int]  # (height, width) of the picture
+    name: str
+
+
+def _open(path: Path, what: str) -> Image.Image:
+    """Open an image file lazily (header only), with one clear error for each way it can fail."""
+    if not path.is_file():
+        raise UserError(f"{what} '{path}' does not exist; check the path (it is relative to where you run main.py).")
+    try:
+        image = Image.open(path)
+    except (UnidentifiedImageError, OSError) as err:
+        raise UserError(f"{what} '{path}' is not a readable PNG or JPEG ({err}); convert it to PNG.") from None
+    height, width = image.height, image.width
+    if height * width > MAX_PIXELS:
+        image.close()
+        raise UserError(
+            f"{what} '{path}' is {width}x{height} = {height * width / 1e6:.0f} MP, too large to hold in memory "
+            f"(at most {MAX_PIXELS // 1_000_000} MP); downscale it, e.g. to 1000 pixels on the long side."
+        )
+    return image
+
+
+def _pixels(image: Image.Image, path: Path, what: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """(H, W, 3) uint8 RGB and (H, W) uint8 alpha or None; grey and palette pictures become RGB."""
+    try:
+        image = ImageOps.exif_transpose(image)  # a phone photo stands as it is shown
+        has_alpha = "A" in image.getbands() or "transparency" in image.info
+        rgba = np.asarray(image.convert("RGBA" if has_alpha else "RGB"))
+    except (OSError, ValueError) as err:  # truncated or damaged data shows only when decoding
+        raise UserError(f"{what} '{path}' cannot be decoded ({err}); re-save it as PNG.") from None
+    return rgba[:, :, :3], (rgba[:, :, 3] if has_alpha else None)
+
+
+def load_picture(image_path: str, mask_path: str = "", threshold: int = 64) -> Population:
+    """Read a picture (PNG or JPEG, any size and aspect ratio; RGB, RGBA or grey) as its foreground points."""
+    path = Path(image_path)
+    with _open(path, "image_path") as image:
+        rgb, alpha = _pixels(image, path, "image_path")
+    height, width = rgb.shape[:2]
+    if mask_path:
+        mpath = Path(mask_path)
+        with _open(mpath, "mask_path") as mask_image:
+            mask_rgb, _ = _pixels(mask_image, mpath, "mask_path")
+        if mask_rgb.shape[:2] != (height, width):
+            raise UserError(
+                f"mask_path '{mpath}' is {mask_rgb.shape[1]}x{mask_rgb.shape[0]} but image_path '{path}' is "
+                f"{width}x{height}; the mask must have the picture's size."
+            )
+        foreground = mask_rgb.max(axis=2) > 127
+        rule = f"bright pixels of mask_path '{mpath}'"
+    elif alpha is not None:
+        foreground = alpha > 0
+        rule = "pixels with alpha > 0"
+    else:
+        foreground = rgb.max(axis=2) > threshold
+        rule = f"pixels brighter than image_threshold={threshold}"
+    count = int(foreground.sum())
+    if count == 0:
+        brightest = int(rgb.max())
+        raise UserError(
+            f"'{path}' has no foreground pixels ({rule}; its brightest value is {brightest}); "
+            "lower image_threshold, or give a picture with a bright shape on a dark background."
+        )
+    if count < MIN_POINTS:
+        raise UserError(
+            f"'{path}' has only {count} foreground pixels ({rule}); at least {MIN_POINTS} are needed to learn "
+            "from. Use a larger picture or lower image_threshold."
+        )
+    if count > 0.9 * height * width and mask_path == "" and alpha is None:
+        print(
+            f"note: {count / (height * width):.0%} of '{path}' is foreground ({rule}); on a light background, "
+            "give a mask_path or a picture with a dark background."
+        )
+    rows, cols = np.nonzero(foreground)
+    points = np.column_stack([rows, cols, rgb[rows, cols]]).astype(np.float32)
+    return Population(points=points, shape=(height, width), name=path.name)

@@ -1,0 +1,78 @@
+"""result/report.html: one page per run that opens offline in any browser.
+
+Plain HTML with a little CSS and no scripts; pictures are the PNG and GIF files beside it,
+referenced by relative path, so the folder can be copied or zipped as a whole.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from utils.io import write_text
+
+STYLE = """
+body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1180px; color: #222; padding: 0 16px; }
+h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #ccc; padding: 3px 9px; }
+th { background: #f3f3f3; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.no { color: #b00; font-weight: 600; } td.yes { color: #070; }
+figure { display: inline-block; margin: 4px 10px 10px 0; vertical-align: top; }
+figcaption { font-size: 12px; color: #555; } img { max-width: 100%; border: 1px solid #ccc; }
+pre { background: #f6f6f6; padding: 10px; font-size: 12px; overflow-x: auto; } .note { color: #555; }
+"""
+
+
+@dataclass
+class Report:
+    title: str
+    info: dict[str, str]  # the run in facts: data, model, epochs, wall time, device, ...
+    sections: list[tuple[str, str]] = field(default_factory=list)  # (heading, HTML body)
+
+    def add(self, heading: str, body: str) -> None:
+        self.sections.append((heading, body))
+
+
+def figure(src: str, caption: str, width: int | None = None) -> str:
+    size = f' width="{width}"' if width else ""
+    text = html.escape(caption)
+    return f'<figure><img src="{html.escape(src)}"{size} alt="{text}"><figcaption>{text}</figcaption></figure>'
+
+
+def paragraph(text: str) -> str:
+    return f'<p class="note">{html.escape(text)}</p>'
+
+
+def preformatted(text: str) -> str:
+    return f"<pre>{html.escape(text)}</pre>"
+
+
+def metrics_table(columns: dict[str, dict[str, float]], targets: list[dict[str, Any]] | None) -> str:
+    """Figures as rows, runs (model, baseline, floor, ...) as columns, then each target and whether it is met."""
+    names = list(next(iter(columns.values())))
+    head = "".join(f"<th>{html.escape(name)}</th>" for name in columns)
+    rows = [f"<tr><th>figure</th>{head}<th>target</th><th>met</th></tr>"]
+    for name in names:
+        cells = "".join(f'<td class="num">{column[name]:.4f}</td>' for column in columns.values())
+        goals = [t for t in targets or [] if t["figure"] == name]
+        goal = "; ".join(html.escape(t["goal"]) for t in goals)
+        met = "; ".join("yes" if t["met"] else "NO" for t in goals)
+        css = "no" if any(not t["met"] for t in goals) else "yes"
+        rows.append(f'<tr><th>{html.escape(name)}</th>{cells}<td>{goal}</td><td class="{css}">{met}</td></tr>')
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def render_html(report: Report) -> str:
+    info = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in report.info.items())
+    body = "".join(f"<h2>{html.escape(heading)}</h2>\n{content}\n" for heading, content in report.sections)
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(report.title)}</title>'
+        f"<style>{STYLE}</style></head><body>\n<h1>{html.escape(report.title)}</h1>\n"
+        f"<table>{info}</table>\n{body}</body></html>\n"
+    )
+
+
+def write_report(path: Path, report: Report) -> None:
+    write_text(path, render_html(report))

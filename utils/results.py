@@ -1,0 +1,212 @@
+"""What a run shows in result/: samples for frames, the pictures, and report.html for train, evaluate, compare."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+
+from data import Dataset
+from models import sample_points
+from models.vae import VAE
+from utils import plotting
+from utils.config import Config, config_to_yaml
+from utils.evaluation import format_table
+from utils.report import Report, figure, metrics_table, paragraph, preformatted, write_report
+from utils.training import TrainResult
+
+PREVIEW_EM_STEPS = 10  # a frame refits the latent mixture from the last frame's in a few EM steps
+
+
+def draw_samples(model: VAE, dataset: Dataset, n: int, seed: int, preview: bool = False) -> np.ndarray:
+    """Calibrate the sampler on the training points, then draw n points (data units) from a fixed seed.
+
+    A preview (a frame during training) refits the latent mixture starting from the previous frame's,
+    in a few EM steps: the frame looks the same and costs a small part of a full fit. The final samples
+    and the checkpoint get the full fit from a k-means start.
+    """
+    device = model.noise_std.device
+    x = torch.from_numpy(dataset.scaled).to(device)
+    model.calibrate(x, torch.Generator().manual_seed(seed), em_iters=PREVIEW_EM_STEPS if preview else 200, warm=preview)
+    return sample_points(model, dataset.scaler, n, seed)
+
+
+def frame_title(cfg: Config, epoch: int, history: dict[str, list[float]]) -> str:
+    return f"{cfg.model} · epoch {epoch}/{cfg.epochs} · β={history['beta'][-1]:.3g} · loss {history['total'][-1]:.3g}"
+
+
+def publish_pictures(
+    out: Path,
+    frames: list[Path],
+    model: VAE,
+    dataset: Dataset,
+    samples: np.ndarray,
+    histories: dict[str, dict[str, list[float]]],
+) -> None:
+    """training.gif (from `frames`, in order), loss.png, real_vs_generated.png and latent.png into `out`."""
+    if frames:
+        plotting.save_gif(out / "training.gif", frames)
+    plotting.save_loss_plot(out / "loss.png", histories)
+    n = min(len(samples), len(dataset.test))
+    panels = {f"real ({dataset.name}, {n} test points)": dataset.test[:n], f"generated ({n} points)": samples[:n]}
+    plotting.save_side_by_side(out / "real_vs_generated.png", panels, dataset.scaler.image_shape)
+    save_latent_picture(out / "latent.png", model, dataset)
+
+
+def save_latent_picture(path: Path, model: VAE, dataset: Dataset) -> None:
+    """Posterior means of the training points (2-D or projected), colored by color, with prior samples."""
+    device = model.noise_std.device
+    latents = model.latents(torch.from_numpy(dataset.scaled).to(device)).cpu().numpy()
+    prior = model.prior.sample(2000, torch.Generator().manual_seed(0)).cpu().numpy()
+    projection = "" if latents.shape[1] <= 2 else f", first 2 principal components of {latents.shape[1]}"
+    title = f"latent space{projection}\nposterior means colored by their point; prior samples in white"
+    plotting.save_latent_plot(path, latents, dataset.train[:, 2:5], prior, title)
+
+
+def _frame_strip(frames: list[str]) -> str:
+    """First, 25 %, 50 %, 75 % and last frame (file names in result_path), and the GIF."""
+    if not frames:
+        return paragraph("no frames (gen_every_epochs: 0)")
+    picks = sorted({round(q * (len(frames) - 1)) for q in (0, 0.25, 0.5, 0.75, 1)})
+    strip = "".join(figure(frames[i], frames[i].removesuffix(".png").replace("_", " "), 230) for i in picks)
+    return strip + "<br>" + figure("training.gif", "training.gif: every frame, same noise each time", 330)
+
+
+def _metrics_section(report: Report, evaluation: dict[str, Any] | None) -> None:
+    if evaluation is None:
+        report.add("Metrics", paragraph("not evaluated in this run (evaluate: false, or the run was stopped early)"))
+        return
+    columns: dict[str, dict[str, float]] = {k: evaluation[k] for k in ("model", "baseline", "floor") if k in evaluation}
+    note = (
+        f"{evaluation['n']} generated points vs {evaluation['n']} real test points ({evaluation['protocol']}), "
+        f"mean of {evaluation['repeats']} draws; floor: {evaluation['n']} real training points vs the same "
+        "test points. utils/metrics.py defines each figure."
+    )
+    body = paragraph(note) + metrics_table(columns, evaluation["targets"])
+    if "diagnostic" in evaluation:
+        body += "<h3>Where a gap comes from</h3>" + paragraph(
+            "prior: the model's samples; posterior: decoded z ~ q(z|x) of training points; posterior_mean: decoded "
+            "posterior means (both plus output noise). Posterior near the floor and prior far from it: the sampling "
+            "prior is the gap; posterior far from it: the autoencoder is."
+        )
+        body += metrics_table({**evaluation["diagnostic"], "floor": evaluation["floor"]}, None)
+    report.add("Metrics", body)
+
+
+def _run_facts(cfg: Config, model: VAE, dataset: Dataset, epochs: int, device: str) -> dict[str, str]:
+    return {
+        "data": f"{dataset.describe()} ({dataset.source})",
+        "model": f"{cfg.model}: {sum(p.numel() for p in model.parameters()):,} parameters, latent {cfg.latent_dim}, "
+        f"{cfg.num_layers} layer(s) of width {cfg.hidden_dim}, likelihood {cfg.likelihood}, prior {cfg.prior}",
+        "epochs": f"{epochs} of {cfg.epochs} (batch {cfg.batch_size}, lr {cfg.lr})",
+        "β": f"{cfg.beta_start} → {cfg.beta_end} ({cfg.beta_schedule})",
+        "device": f"{device}, {torch.get_num_threads()} threads",
+        "software": f"torch {torch.__version__}, Python {platform.python_version()}",
+    }
+
+
+def _common_sections(report: Report, dataset: Dataset) -> None:
+    report.add("Real and generated points", figure("real_vs_generated.png", "same picture size and axes"))
+    report.add(
+        "Latent space",
+        paragraph(
+            "Where the encoder puts the training points, and where the sampling prior draws: prior samples (white) "
+            "should cover the colored points and little else."
+        )
+        + figure("latent.png", "latent space", 420),
+    )
+
+
+def train_report(
+    result_dir: Path,
+    cfg: Config,
+    model: VAE,
+    dataset: Dataset,
+    result: TrainResult,
+    evaluation: dict[str, Any] | None,
+    frames: list[str],
+    device: torch.device,
+    wall: float,
+) -> None:
+    facts = _run_facts(cfg, model, dataset, result.epoch, device.type)
+    facts["wall time"] = f"{wall:.1f} s" + (f" ({result.detail})" if result.stopped else "")
+    report = Report(f"pi-vae: {cfg.model} on {dataset.name}", facts)
+    _common_sections(report, dataset)
+    report.add(
+        "Training",
+        _frame_strip(frames)
+        + "<br>"
+        + figure("loss.png", "total, recons, KLD (log) and β per epoch; values in losses.csv"),
+    )
+    _metrics_section(report, evaluation)
+    report.add("Config", preformatted(config_to_yaml(cfg)))
+    write_report(result_dir / "report.html", report)
+
+
+def write_evaluation_report(
+    result_dir: Path, state: dict[str, Any], model: VAE, dataset: Dataset, evaluation: dict[str, Any]
+) -> None:
+    """report.html after `evaluate`: the checkpoint's run, fresh pictures, and the full evaluation."""
+    from utils.config import config_from_dict
+
+    cfg = config_from_dict(state["config"], "the checkpoint's config")
+    samples = sample_points(model, dataset.scaler, cfg.num_gen_points, cfg.seed)
+    frames = sorted(p.name for p in result_dir.glob("epoch_*.png"))
+    publish_pictures(result_dir, [], model, dataset, samples, {cfg.model: state["history"]})
+    report = Report(
+        f"pi-vae: evaluation of {cfg.model} on {dataset.name}", _run_facts(cfg, model, dataset, state["epoch"], "cpu")
+    )
+    _common_sections(report, dataset)
+    report.add("Training", _frame_strip(frames) + "<br>" + figure("loss.png", "losses per epoch"))
+    _metrics_section(report, evaluation)
+    report.add("Config", preformatted(yaml.safe_dump(state["config"], sort_keys=False)))
+    write_report(result_dir / "report.html", report)
+
+
+def write_compare_report(
+    result_dir: Path,
+    cfg: Config,
+    outputs: dict[str, Any],
+    dataset: Dataset,
+    columns: dict[str, dict[str, float]],
+    grid_epochs: tuple[int, ...],
+) -> None:
+    """compare_grid.png, compare_loss.png, real_vs_generated.png and one report.html for all models."""
+    shape = dataset.scaler.image_shape
+    plotting.save_grid(
+        result_dir / "compare_grid.png",
+        {name: {e: out.snapshots[e] for e in grid_epochs} for name, out in outputs.items()},
+        shape,
+    )
+    plotting.save_loss_plot(result_dir / "compare_loss.png", {name: out.history for name, out in outputs.items()})
+    n = min(cfg.num_gen_points, len(dataset.test))
+    panels = {f"real ({n} test points)": dataset.test[:n]}
+    panels |= {name: out.snapshots[cfg.epochs][:n] for name, out in outputs.items()}
+    plotting.save_side_by_side(result_dir / "real_vs_generated.png", panels, shape)
+    facts = {
+        "data": f"{dataset.describe()} ({dataset.source})",
+        "models": ", ".join(outputs),
+        "epochs": f"{cfg.epochs} each, batch {cfg.batch_size}, lr {cfg.lr}",
+        "device": f"{torch.get_num_threads()} threads; torch {torch.__version__}",
+    }
+    report = Report(f"pi-vae: models compared on {dataset.name}", facts)
+    report.add("Real and generated points", figure("real_vs_generated.png", "real, then each model's samples"))
+    report.add(
+        "Training",
+        figure("compare_grid.png", "samples during training") + "<br>" + figure("compare_loss.png", "losses per epoch"),
+    )
+    report.add(
+        "Metrics",
+        paragraph(
+            "each model's samples and the mixture baseline vs the same real test points; "
+            "each model's own report is in compare/<model>/report.html"
+        )
+        + metrics_table(columns, None),
+    )
+    report.add("Config", preformatted(config_to_yaml(cfg)))
+    write_report(result_dir / "report.html", report)
+    print(format_table(columns))
