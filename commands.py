@@ -25,7 +25,7 @@ import torch
 from tqdm import tqdm
 
 from data import Dataset, load_dataset
-from models import build_model, restore_model, sample_points, stream_points
+from models import MODELS, build_model, restore_model, sample_points, stream_points
 from models.vae import VAE
 from utils import plotting
 from utils.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
@@ -114,6 +114,7 @@ def _train(cfg: Config, result_dir: Path, device: torch.device, snapshot_epochs:
     resume_from = _resumable_state(cfg, result_dir) if cfg.resume else None
     dataset = load_dataset(cfg)
     model = build_model(cfg, dataset.scaler)
+    model.fit_floor(torch.from_numpy(dataset.scaled))  # the training precision floor (models/vae.py)
     if resume_from is None:
         if state_path.is_file():
             print(f"note: replacing the unfinished run in {run_dir} (resume=true would have continued it)")
@@ -336,8 +337,6 @@ def run_evaluate(cfg: Config) -> dict[str, Any]:
 
 def run_compare(cfg: Config) -> None:
     """`python main.py compare`: train every registered model with the same budget; grid, losses, one table."""
-    from models import MODELS
-
     result_dir = prepare_result_dir(cfg.result_path)
     grid_epochs = tuple(sorted({1, *(round(cfg.epochs * q) for q in (0.25, 0.5, 0.75)), cfg.epochs} - {0}))
     outputs = {}
@@ -349,14 +348,13 @@ def run_compare(cfg: Config) -> None:
         outputs[name] = run_train(run_cfg, snapshot_epochs=grid_epochs)
     dataset = next(iter(outputs.values())).dataset
     assert dataset is not None, "run_train returns its dataset"
-    columns: dict[str, dict[str, float]] = {}
-    for name, out in outputs.items():
+    reports = {}
+    for k, (name, out) in enumerate(outputs.items()):
         assert out.model is not None, "run_train returns its model"
-        report = score(out.model, dataset, cfg.seed, baseline=name == next(iter(outputs)))
-        columns[name] = report["model"]
-        if "baseline" in report:
-            columns["mixture baseline"], floor = report["baseline"], report["floor"]
-    columns["floor (real vs real)"] = floor
+        reports[name] = score(out.model, dataset, cfg.seed, baseline=k == 0)  # the same baseline for every model
+    first = next(iter(reports.values()))
+    columns = {name: report["model"] for name, report in reports.items()}
+    columns |= {"mixture baseline": first["baseline"], "floor (real vs real)": first["floor"]}
     table = format_table(columns)
     write_text(result_dir / "compare.md", f"# models on {dataset.describe()}, {cfg.epochs} epochs each\n\n{table}\n")
     write_compare_report(result_dir, cfg, outputs, dataset, columns, grid_epochs)

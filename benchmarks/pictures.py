@@ -77,7 +77,10 @@ def make_pictures(folder: Path) -> list[Path]:
     for name, make in zip(PICTURES, (ampersand, shapes, word), strict=True):
         path = folder / name
         image = make(rng)
-        image.save(path, quality=90) if path.suffix == ".jpg" else image.save(path)
+        if path.suffix == ".jpg":
+            image.save(path, quality=90)
+        else:
+            image.save(path)
         paths.append(path)
     return paths
 

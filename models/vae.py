@@ -11,8 +11,14 @@ per-feature variance is the optimal one for the batch, σ_f² = mean squared err
 
 The log makes each feature's error count relative to its own scale, so the decoder learns the
 position to a fraction of a pixel instead of trading it for a little colour noise (squared error
-in [0, 1] units did: 5 px of position error; README, "levers"). q_f keeps the likelihood of integer
-data finite. With it, (1 - β)·recons + β·KLD at β = ½ is half the negative ELBO.
+in [0, 1] units did: 5 px of position error; README, "levers"). With q_f, (1 - β)·recons + β·KLD
+at β = ½ is half the negative ELBO.
+
+In training, q_f is raised to a precision floor (`fit_floor`): half a pixel for positions and half
+the picture's pixel noise for colors. Below that a smaller error is memorised noise, and the floor
+stops the log's pull there: without it, a feature that became precise early got ever more of the
+gradient (weight 1/σ_f²) and the others starved; on some seeds a position axis stayed 9 px off while
+the latent memorised a color channel's noise (README, "levers").
 
 A color at the end of its range (0 or 255) is censored: a saturated channel says only that the
 value is at least there. Its term is -log P(x̃ ≥ 255) = -log Φ((μ - 255)/σ) (a Tobit likelihood),
@@ -81,6 +87,9 @@ class VAE(nn.Module):
         self.noise_std: torch.Tensor
         # (F,) variance of rounding to the data's integer grid, in model space: the floor of σ²
         self.register_buffer("quantum", torch.tensor(scaler.quantum()))
+        # (F,) the precision floor of training (fit_floor); the rounding variance until it is fitted
+        self.floor: torch.Tensor
+        self.register_buffer("floor", torch.tensor(scaler.quantum()))
         # (F,) where the data's range ends in model space; values there are censored where `censored`
         self.register_buffer("lower", torch.tensor(lower))
         self.register_buffer("upper", torch.tensor(upper))
@@ -116,16 +125,35 @@ class VAE(nn.Module):
         tol = 0.25 * self.quantum.sqrt()  # well under half a data unit
         return self.censored & (x <= self.lower + tol), self.censored & (x >= self.upper - tol)
 
-    def _optimal_var(self, x: torch.Tensor, x_hat: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
-        """(F,) σ² = mean squared error over the uncensored values, plus the rounding variance."""
+    @torch.no_grad()
+    def fit_floor(self, x: torch.Tensor, points: int = 5000) -> None:
+        """Set the training precision floor from the training points x (N, F), before training.
+
+        Positions: (half a pixel)². Colors: (half the pixel noise)², the noise estimated robustly from
+        the color differences of spatial nearest neighbours (median |Δ| / 0.6745 / √2, on at most
+        `points` points). Never below the rounding variance.
+        """
+        x = x[:points].double()
+        distance = torch.cdist(x[:, :2], x[:, :2])
+        distance.fill_diagonal_(float("inf"))
+        difference = (x - x[distance.argmin(dim=1)]).abs()  # (N, F) to the nearest other point
+        noise = difference.median(dim=0).values / 0.6745 / 2**0.5  # (F,) a robust std of one point's noise
+        unit = (12 * self.quantum.double()).sqrt()  # (F,) one data unit in model space
+        floor = torch.where(self.censored, 0.5 * noise, 0.5 * unit) ** 2  # colors are the censored features
+        self.floor.copy_(torch.maximum(floor.float(), self.quantum))
+
+    def _optimal_var(
+        self, x: torch.Tensor, x_hat: torch.Tensor, inside: torch.Tensor, floor: torch.Tensor
+    ) -> torch.Tensor:
+        """(F,) σ² = mean squared error over the uncensored values, plus `floor`."""
         count = inside.sum(dim=0).clamp(min=1)
-        return ((x_hat - x).pow(2) * inside).sum(dim=0) / count + self.quantum
+        return ((x_hat - x).pow(2) * inside).sum(dim=0) / count + floor
 
     def _gaussian_nll(self, x: torch.Tensor, x_hat: torch.Tensor) -> torch.Tensor:
         """Negative log-likelihood per point (up to a constant) of the censored Gaussian decoder."""
         at_low, at_high = self._ends(x)
         inside = ~(at_low | at_high)
-        var = self._optimal_var(x, x_hat, inside)
+        var = self._optimal_var(x, x_hat, inside, self.floor)
         std = var.sqrt()
         uncensored = 0.5 * inside.sum(dim=0) * var.log()  # Σ_i ½·log σ² over uncensored points (+ const)
         below: torch.Tensor = torch.special.log_ndtr((self.lower - x_hat) / std)  # log P(x̃ <= lower)
@@ -145,7 +173,7 @@ class VAE(nn.Module):
         mu, _ = self.encode(x)
         self.prior.fit(mu, generator, em_iters, warm=warm)
         at_low, at_high = self._ends(x)
-        self.noise_std.copy_(self._optimal_var(x, self.decode(mu), ~(at_low | at_high)).sqrt())
+        self.noise_std.copy_(self._optimal_var(x, self.decode(mu), ~(at_low | at_high), self.quantum).sqrt())
         self.train(was_training)
 
     def _noise(self, n: int, generator: torch.Generator | None) -> torch.Tensor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -152,7 +153,10 @@ def test_retrain_false_only_generates(trained: Path):
 
 def test_same_seed_is_bit_identical(trained: Path, tmp_path: Path):
     again = tmp_path / "again"
-    run(*TINY, f"result_path={again}", "evaluate=true", f"data_dir={tmp_path / 'none'}")
+    proc = run(*TINY, f"result_path={again}", "evaluate=true", f"data_dir={tmp_path / 'none'}")
+    # not a terminal: plain progress lines instead of tqdm's carriage-return updates
+    assert "epoch 2/2 loss=" in proc.stdout
+    assert "\r" not in proc.stderr
     # metrics.json is computed from freshly generated points: equal files mean equal samples
     assert (again / "metrics.json").read_text() == (trained / "metrics.json").read_text()
     first = torch.load(trained / "checkpoint.pt", weights_only=True)
@@ -228,3 +232,28 @@ def test_a_stop_signal_saves_and_resume_finishes(tmp_path: Path, signum: int, co
     assert state["epoch"] == max(6, epoch + 1)
     assert len(state["history"]["total"]) == state["epoch"]
     assert len(list(result.glob("epoch_*.png"))) == state["epoch"]  # frames before and after the stop
+
+
+def test_evaluate_puts_model_baseline_and_floor_side_by_side(trained: Path, tmp_path: Path):
+    trained = Path(shutil.copytree(trained, tmp_path / "copy"))  # evaluate rewrites metrics.json and the report
+    proc = run("evaluate", f"result_path={trained}")
+    assert "| figure | model | baseline | floor | target | met |" in proc.stdout
+    assert "diagnostic" in proc.stdout
+    report = json.loads((trained / "metrics.json").read_text())
+    assert set(report["baseline"]) == set(report["model"]) == set(report["floor"])
+    assert set(report["diagnostic"]) == {"prior", "posterior", "posterior_mean"}
+    assert report["protocol"] == "fresh draw"
+    assert any("baseline" in target["goal"] for target in report["targets"])
+    page = (trained / "report.html").read_text()
+    assert "<th>baseline</th>" in page
+    assert "Where a gap comes from" in page
+
+
+def test_compare_has_the_baseline_as_a_row(tmp_path: Path):
+    result = tmp_path / "result"
+    proc = run("compare", *TINY, "epochs=1", f"result_path={result}", f"data_dir={tmp_path / 'none'}")
+    header = (result / "compare.md").read_text().splitlines()[2]
+    assert header == "| figure | transformer_vae | vanilla_vae | mixture baseline | floor (real vs real) |"
+    for name in ("compare_grid.png", "compare_loss.png", "report.html", "real_vs_generated.png"):
+        assert (result / name).is_file(), name
+    assert "mixture baseline" in proc.stdout

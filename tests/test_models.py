@@ -183,3 +183,18 @@ def test_seeded_samples_do_not_depend_on_threads_or_calls(model, monkeypatch):
     generator = torch.Generator().manual_seed(7)
     in_parts = torch.cat([model.sample(512, generator), model.sample(256, generator), model.sample(232, generator)])
     assert torch.equal(in_parts, points[0])
+
+
+def test_precision_floor_is_half_a_pixel_and_half_the_pixel_noise(tiny_cfg):
+    """A block of pixels with a smooth color field plus N(0, 10²) noise: floors of 0.5 px and about 5 levels."""
+    rows, cols = (a.ravel() for a in torch.meshgrid(torch.arange(60.0), torch.arange(60.0), indexing="ij"))
+    smooth = torch.stack([rows * 2, cols * 2, rows + cols], dim=1) + 40
+    noisy = smooth + 10 * torch.randn(len(rows), 3, generator=torch.Generator().manual_seed(0))
+    points = torch.cat([rows[:, None], cols[:, None], noisy.clamp(0, 255)], dim=1).numpy()
+    model = build_model(tiny_cfg, SCALER)
+    torch.testing.assert_close(model.floor, model.quantum)  # before fitting: only the rounding variance
+    model.fit_floor(torch.from_numpy(SCALER.to_model(points)))
+    unit = (12 * model.quantum).sqrt()  # one data unit in model space
+    in_data_units = (model.floor.sqrt() / unit).tolist()
+    assert in_data_units[:2] == pytest.approx([0.5, 0.5], rel=1e-4)
+    assert in_data_units[2:] == pytest.approx([5.0, 5.0, 5.0], rel=0.15)

@@ -48,10 +48,11 @@ class Config:
     # samples = decoder mean + output_noise x the decoder's per-feature std (the training residuals')
     output_noise: float = 1.0
     # training
-    epochs: int = 60
+    epochs: int = 100
     batch_size: int = 128
     lr: float = 2e-3
     lr_schedule: Literal["cosine", "constant"] = "cosine"
+    grad_clip: float = 1.0  # clip the gradient norm to this (0 = off): the likelihood's gradients grow as 1/σ
     beta_schedule: Literal["linear", "cyclical"] = "linear"
     beta_start: float = 0.0
     beta_end: float = 0.1  # with the gaussian likelihood, beta = 0.5 would be the ELBO (times 1/2)
@@ -138,6 +139,8 @@ def validate(cfg: Config) -> Config:
     for key in ["beta_start", "beta_end"]:
         if not 0.0 <= getattr(cfg, key) <= 1.0:
             raise UserError(f"config key '{key}' must be in [0, 1], got {getattr(cfg, key)}.")
+    if cfg.grad_clip < 0:
+        raise UserError(f"config key 'grad_clip' must be >= 0 (0 = off), got {cfg.grad_clip}.")
     if not cfg.lr > 0:
         raise UserError(f"config key 'lr' must be > 0, got {cfg.lr}.")
     if cfg.beta_cycles < 1:

@@ -14,23 +14,24 @@ from data import Dataset
 from models import sample_points
 from models.vae import VAE
 from utils import plotting
-from utils.config import Config, config_to_yaml
-from utils.evaluation import format_table
+from utils.config import Config, config_from_dict, config_to_yaml
 from utils.report import Report, figure, metrics_table, paragraph, preformatted, write_report
 from utils.training import TrainResult
 
-PREVIEW_EM_STEPS = 10  # a frame refits the latent mixture from the last frame's in a few EM steps
+PREVIEW_EM_STEPS = 5  # a frame refits the latent mixture from the last frame's in a few EM steps
+PREVIEW_POINTS = 2000  # ... on this many of the training points (a fixed subset)
 
 
 def draw_samples(model: VAE, dataset: Dataset, n: int, seed: int, preview: bool = False) -> np.ndarray:
     """Calibrate the sampler on the training points, then draw n points (data units) from a fixed seed.
 
     A preview (a frame during training) refits the latent mixture starting from the previous frame's,
-    in a few EM steps: the frame looks the same and costs a small part of a full fit. The final samples
-    and the checkpoint get the full fit from a k-means start.
+    in a few EM steps on a subset of the training points (they are in random order): the frame looks
+    the same and costs a small part of a full fit. The final samples and the checkpoint get the full
+    fit on all training points from a k-means start.
     """
     device = model.noise_std.device
-    x = torch.from_numpy(dataset.scaled).to(device)
+    x = torch.from_numpy(dataset.scaled[:PREVIEW_POINTS] if preview else dataset.scaled).to(device)
     model.calibrate(x, torch.Generator().manual_seed(seed), em_iters=PREVIEW_EM_STEPS if preview else 200, warm=preview)
     return sample_points(model, dataset.scaler, n, seed)
 
@@ -72,7 +73,7 @@ def _frame_strip(frames: list[str]) -> str:
     if not frames:
         return paragraph("no frames (gen_every_epochs: 0)")
     picks = sorted({round(q * (len(frames) - 1)) for q in (0, 0.25, 0.5, 0.75, 1)})
-    strip = "".join(figure(frames[i], frames[i].removesuffix(".png").replace("_", " "), 230) for i in picks)
+    strip = "".join(figure(frames[i], frames[i].removesuffix(".png").replace("_", " "), 212) for i in picks)
     return strip + "<br>" + figure("training.gif", "training.gif: every frame, same noise each time", 330)
 
 
@@ -110,7 +111,7 @@ def _run_facts(cfg: Config, model: VAE, dataset: Dataset, epochs: int, device: s
 
 
 def _common_sections(report: Report, dataset: Dataset) -> None:
-    report.add("Real and generated points", figure("real_vs_generated.png", "same picture size and axes"))
+    report.add("Real and generated points", figure("real_vs_generated.png", "same picture size and axes", 900))
     report.add(
         "Latent space",
         paragraph(
@@ -151,8 +152,6 @@ def write_evaluation_report(
     result_dir: Path, state: dict[str, Any], model: VAE, dataset: Dataset, evaluation: dict[str, Any]
 ) -> None:
     """report.html after `evaluate`: the checkpoint's run, fresh pictures, and the full evaluation."""
-    from utils.config import config_from_dict
-
     cfg = config_from_dict(state["config"], "the checkpoint's config")
     samples = sample_points(model, dataset.scaler, cfg.num_gen_points, cfg.seed)
     frames = sorted(p.name for p in result_dir.glob("epoch_*.png"))
@@ -209,4 +208,3 @@ def write_compare_report(
     )
     report.add("Config", preformatted(config_to_yaml(cfg)))
     write_report(result_dir / "report.html", report)
-    print(format_table(columns))

@@ -159,6 +159,8 @@ def train(
                     raise NonFiniteLoss(f"loss became {terms.total.item()} at epoch {epoch + 1} (β={beta:.4g})")
                 optimizer.zero_grad(set_to_none=True)
                 terms.total.backward()  # type: ignore[no-untyped-call]
+                if cfg.grad_clip > 0:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
                 optimizer.step()
                 scheduler.step()
                 sums += torch.stack([terms.total, terms.recons, terms.kld]).detach().double().cpu() * len(batch)
