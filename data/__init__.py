@@ -2,7 +2,7 @@
 
 Where the points come from (`dataset`):
     quiz       the quiz files: 5000 points, no others exist
-    synthetic  the built-in π picture (about 50,000 pixels)
+    synthetic  the built-in π picture (about 31,700 pixels)
     image      a user's picture (`image_path`, optional `mask_path`)
     auto       quiz if its files are in data_dir, else synthetic
 

@@ -31,7 +31,7 @@ def glyph_mask(text: str, height: int, width: int, fontsize: float, y: float = 0
         family="DejaVu Sans",
     )
     canvas.draw()  # type: ignore[no-untyped-call]  # matplotlib's Agg canvas has no annotations
-    grey = np.asarray(canvas.buffer_rgba())[:, :, 0]  # type: ignore[no-untyped-call]
+    grey = np.asarray(canvas.buffer_rgba())[:, :, 0]  # type: ignore[no-untyped-call]  # (same)
     assert grey.shape == (height, width), f"rendered glyph has shape {grey.shape}, expected {(height, width)}"
     return grey > 127
 

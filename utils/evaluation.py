@@ -48,6 +48,11 @@ BASELINE_TARGETS = [
     ("on_shape", ">= baseline -", 0.015),
     ("coverage", ">= baseline -", 0.015),
 ]
+# On a fresh draw the test pixels are other pixels than the training ones, so no test point sits on a
+# training pixel, while generated points (rounded to the grid) may: the floor of `copies` is biased low
+# there (a mixture, which cannot memorise, exceeds it as much as the VAE). A fresh draw's copy rate is
+# therefore judged against the mixture's when the evaluation fits one, and not judged otherwise.
+FRESH_COPIES_TARGET = ("copies", "<= baseline", 0.0)
 Target = tuple[str, str, Any]
 
 
@@ -111,16 +116,22 @@ def check_targets(report: dict[str, Any], quiz: bool) -> list[dict[str, Any]]:
     goals: list[Target] = list(QUIZ_TARGETS if quiz else PICTURE_TARGETS)
     if base is not None:
         goals += BASELINE_TARGETS
-    if report["protocol"] == "in-sample":  # the test points are the training points: no copy floor
+    if report["protocol"] in ("in-sample", "fresh draw"):  # no fair copy floor (see FRESH_COPIES_TARGET)
         goals = [goal for goal in goals if goal[0] != "copies"]
-    se = (floor["copies"] * (1 - floor["copies"]) / (report["n"] * report["repeats"])) ** 0.5
+        if report["protocol"] == "fresh draw" and base is not None:
+            goals.append(FRESH_COPIES_TARGET)
+
+    def se(rate: float) -> float:  # standard error of a copy rate over n points x repeats
+        return float((rate * (1 - rate) / (report["n"] * report["repeats"])) ** 0.5)
+
     Check = Callable[[float, float, Any, Any], tuple[bool, str]]  # (value, floor, baseline, bound) -> (met, goal)
     checks: dict[str, Check] = {
         ">=": lambda v, f, b, x: (v >= x, f">= {x}"),
         "<=": lambda v, f, b, x: (v <= x, f"<= {x}"),
         "<= x floor": lambda v, f, b, x: (v <= x * f, f"<= {x}x floor"),
         "x floor in": lambda v, f, b, x: (x[0] * f <= v <= x[1] * f, f"{x[0]}-{x[1]}x floor"),
-        "<= floor": lambda v, f, b, x: (v <= f + 2 * se, "<= floor (+2 se)"),
+        "<= floor": lambda v, f, b, x: (v <= f + 2 * se(f), "<= floor (+2 se)"),
+        "<= baseline": lambda v, f, b, x: (v <= b + 2 * se(b), "<= baseline (+2 se)"),
         "<= baseline +": lambda v, f, b, x: (v <= b + x, f"<= baseline + {x}"),
         ">= baseline -": lambda v, f, b, x: (v >= b - x, f">= baseline - {x}"),
     }

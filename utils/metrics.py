@@ -102,7 +102,7 @@ def _c2st_mlp(real: np.ndarray, fake: np.ndarray, seed: int, steps: int) -> floa
     for _ in range(steps):
         loss = nn.functional.binary_cross_entropy_with_logits(net(x[train]).squeeze(1), y[train])
         opt.zero_grad()
-        loss.backward()  # type: ignore[no-untyped-call]
+        loss.backward()  # type: ignore[no-untyped-call]  # Tensor.backward has no annotations in torch 2.13
         opt.step()
     with torch.no_grad():
         predicted = net(x[~train]).squeeze(1) > 0

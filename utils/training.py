@@ -158,7 +158,7 @@ def train(
                 if not torch.isfinite(terms.total):
                     raise NonFiniteLoss(f"loss became {terms.total.item()} at epoch {epoch + 1} (β={beta:.4g})")
                 optimizer.zero_grad(set_to_none=True)
-                terms.total.backward()  # type: ignore[no-untyped-call]
+                terms.total.backward()  # type: ignore[no-untyped-call]  # Tensor.backward has no annotations in torch 2.13
                 if cfg.grad_clip > 0:
                     torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
                 optimizer.step()
