@@ -50,6 +50,8 @@ STATE_NAME = "state.pt"
 SHAPE_KEYS = (
     "dataset",
     "image_path",
+    "mask_path",
+    "image_threshold",
     "num_points",
     "holdout",
     "model",
