@@ -69,9 +69,8 @@ def fit_gaussian_mixture(
     generator: torch.Generator,
     iters: int = 200,
     tol: float = 1e-4,
-    start: Mixture | None = None,
 ) -> Mixture:
-    """Fit a full-covariance mixture to z (N, D) by EM, from a k-means start or from `start`.
+    """Fit a full-covariance mixture to z (N, D) by EM from a k-means++ start.
 
     Returns weights (K,), means (K, D) and covariances (K, D, D), float32.
     """
@@ -80,10 +79,7 @@ def fit_gaussian_mixture(
     z = z.double()
     zz = (z[:, :, None] * z[:, None, :]).flatten(1)  # (N, D*D) second moments of each point
     reg = 1e-4 * z.var(0).mean() * torch.eye(d, dtype=z.dtype)  # keeps every covariance invertible
-    if start is None:
-        weights, means, cov = _m_step(z, zz, kmeans_init(z, k, generator), reg)
-    else:
-        weights, means, cov = (t.double() for t in start)
+    weights, means, cov = _m_step(z, zz, kmeans_init(z, k, generator), reg)
     previous = -float("inf")
     for _ in range(iters):
         log_p = _component_log_prob(z, zz, means, cov) + weights.log()  # E step: (N, K)
@@ -94,6 +90,9 @@ def fit_gaussian_mixture(
             break
         previous = mean_log_lik
     return weights.float(), means.float(), cov.float()
+
+
+POINTS_PER_COMPONENT = 16  # a full covariance in 4-D has 14 numbers of its own
 
 
 class LatentPrior(nn.Module):
@@ -117,16 +116,14 @@ class LatentPrior(nn.Module):
         self.register_buffer("cov", torch.eye(latent_dim).repeat(components, 1, 1))
 
     @torch.no_grad()
-    def fit(self, z: torch.Tensor, generator: torch.Generator, iters: int = 200, warm: bool = False) -> None:
-        """Fit the mixture to latents z (N, D) with at most `iters` EM steps; a no-op for K = 0.
-
-        warm=True starts from the current mixture if there is one (frames during training).
-        """
+    def fit(self, z: torch.Tensor, generator: torch.Generator, iters: int = 200) -> None:
+        """Fit the mixture to latents z (N, D) with at most `iters` EM steps; a no-op for K = 0."""
         if self.components == 0:
             return
-        start = (self.weights.cpu(), self.means.cpu(), self.cov.cpu()) if warm and bool(self.fitted) else None
-        k = min(self.components, len(z))  # a tiny dataset cannot feed more components than points
-        fitted = fit_gaussian_mixture(z.detach().cpu(), k, generator, iters, start=start)
+        # at least POINTS_PER_COMPONENT latents per component: fewer make narrow components around a
+        # handful of points, samples that clump (a frame's 1000-point fit at 128 components did)
+        k = max(1, min(self.components, len(z) // POINTS_PER_COMPONENT))
+        fitted = fit_gaussian_mixture(z.detach().cpu(), k, generator, iters)
         self.weights.zero_()  # components beyond k keep weight 0 and are never drawn
         for buffer, value in zip((self.weights, self.means, self.cov), fitted, strict=True):
             buffer[:k].copy_(value.to(buffer.device))

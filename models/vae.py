@@ -162,7 +162,7 @@ class VAE(nn.Module):
         return (uncensored + censored).sum() / len(x)
 
     @torch.no_grad()
-    def calibrate(self, x: torch.Tensor, generator: torch.Generator, em_iters: int = 200, warm: bool = False) -> None:
+    def calibrate(self, x: torch.Tensor, generator: torch.Generator, em_iters: int = 200) -> None:
         """Fit what sampling needs from the training points x (N, F): the latent prior and the output std.
 
         `em_iters` bounds the mixture fit; `warm` starts it from the current mixture (frames during
@@ -171,7 +171,7 @@ class VAE(nn.Module):
         was_training = self.training
         self.eval()
         mu, _ = self.encode(x)
-        self.prior.fit(mu, generator, em_iters, warm=warm)
+        self.prior.fit(mu, generator, em_iters)
         at_low, at_high = self._ends(x)
         self.noise_std.copy_(self._optimal_var(x, self.decode(mu), ~(at_low | at_high), self.quantum).sqrt())
         self.train(was_training)
