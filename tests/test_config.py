@@ -42,6 +42,11 @@ def test_unknown_key_in_file(tmp_path: Path):
         ("num_head=3", "hidden_dim \\(32\\) must be divisible by num_head \\(3\\)"),
         ("beta_end=1.5", "'beta_end' must be in \\[0, 1\\]"),
         ("epochs", "write key=value"),
+        ("dataset=image", "dataset: image needs image_path"),
+        ("image_threshold=300", "'image_threshold' must be in 0..254"),
+        ("holdout=0.95", "'holdout' must be in \\[0, 0.9\\]"),
+        ("num_points=0", "'num_points' must be > 0"),
+        ("likelihood=laplace", "'likelihood' is 'laplace'; choose one of gaussian, mse"),
     ],
 )
 def test_bad_values_name_the_key(override: str, message: str):
@@ -76,18 +81,3 @@ def test_unknown_model_names_the_choices():
 
     with pytest.raises(UserError, match=r"'model' is 'transfomer_vae'; did you mean 'transformer_vae'"):
         check_model_name("transfomer_vae")
-
-
-@pytest.mark.parametrize(
-    ("override", "message"),
-    [
-        ("dataset=image", "dataset: image needs image_path"),
-        ("image_threshold=300", "'image_threshold' must be in 0..254"),
-        ("holdout=0.95", "'holdout' must be in \\[0, 0.9\\]"),
-        ("num_points=0", "'num_points' must be > 0"),
-        ("likelihood=laplace", "'likelihood' is 'laplace'; choose one of gaussian, mse"),
-    ],
-)
-def test_picture_and_model_keys_are_checked(override: str, message: str):
-    with pytest.raises(UserError, match=message):
-        load_config(None, [override])
