@@ -16,8 +16,9 @@ that need a common space use model space (every feature in [0, 1]).
     on_shape  share of candidates within 3 px (x, y) of a test point                (higher is better)
     color_err mean |rgb - rgb of the nearest test point in (x, y)|, 0..255        (closest to the floor)
     copies    share of candidates nearer a *training* point (5-D) than 95 % of training points are to
-              their nearest other training point: a memorising model scores far above the floor, which
-              is the same share for fresh real points                          (lower is better)
+              their nearest other training point: a memorising model scores far above the share of
+              fresh real points (on a fresh draw of pixels that share is biased low, so there the
+              mixture's is the yardstick: utils/evaluation.py)                 (lower is better)
 """
 
 from __future__ import annotations
@@ -133,11 +134,6 @@ class CopyReference:
     def rate(self, candidates: np.ndarray) -> float:
         """Share of candidates nearer a reference point than the threshold."""
         return float((_nn_dist(torch.from_numpy(candidates), self.points) < self.threshold).double().mean())
-
-
-def copy_rate(reference: np.ndarray, candidates: np.ndarray, quantile: float = 0.05) -> float:
-    """Share of candidates nearer a reference point than `quantile` of reference points are to each other."""
-    return CopyReference(reference, quantile).rate(candidates)
 
 
 def figures(
