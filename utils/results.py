@@ -88,6 +88,7 @@ def _metrics_section(report: Report, evaluation: dict[str, Any] | None) -> None:
         f"{evaluation['n']} generated points vs {evaluation['n']} real test points ({evaluation['protocol']}), "
         f"mean of {evaluation['repeats']} draws; floor: {evaluation['n']} real training points vs the same "
         "test points. utils/metrics.py defines each figure."
+        + ("" if "baseline" in evaluation else " `python main.py evaluate` scores the mixture baseline beside them.")
     )
     body = paragraph(note) + metrics_table(columns, evaluation["targets"])
     if "diagnostic" in evaluation:
@@ -112,7 +113,7 @@ def _run_facts(cfg: Config, model: VAE, dataset: Dataset, epochs: int, device: s
     }
 
 
-def _common_sections(report: Report, dataset: Dataset) -> None:
+def _common_sections(report: Report) -> None:
     report.add("Real and generated points", figure("real_vs_generated.png", "same picture size and axes", 900))
     report.add(
         "Latent space",
@@ -138,7 +139,7 @@ def train_report(
     facts = _run_facts(cfg, model, dataset, result.epoch, device.type)
     facts["wall time"] = f"{wall:.1f} s" + (f" ({result.detail})" if result.stopped else "")
     report = Report(f"pi-vae: {cfg.model} on {dataset.name}", facts)
-    _common_sections(report, dataset)
+    _common_sections(report)
     report.add(
         "Training",
         _frame_strip(frames)
@@ -161,7 +162,7 @@ def write_evaluation_report(
     report = Report(
         f"pi-vae: evaluation of {cfg.model} on {dataset.name}", _run_facts(cfg, model, dataset, state["epoch"], "cpu")
     )
-    _common_sections(report, dataset)
+    _common_sections(report)
     report.add("Training", _frame_strip(frames) + "<br>" + figure("loss.png", "losses per epoch"))
     _metrics_section(report, evaluation)
     report.add("Config", preformatted(yaml.safe_dump(state["config"], sort_keys=False)))
