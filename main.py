@@ -11,7 +11,6 @@ Exit codes: 0 done, 2 bad input (one `error:` line), 130 stopped by Ctrl-C, 143 
 from __future__ import annotations
 
 import argparse
-import difflib
 import signal
 import sys
 from types import FrameType
@@ -37,8 +36,9 @@ def parse_args(argv: list[str]) -> tuple[str, argparse.Namespace]:
 
 def main(argv: list[str]) -> int:
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-") and "=" not in argv[0]:
-        close = difflib.get_close_matches(argv[0], COMMANDS, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        from utils.suggest import did_you_mean
+
+        hint = did_you_mean(argv[0], COMMANDS)
         print(f"error: unknown command '{argv[0]}'; {hint}commands are {', '.join(COMMANDS)}.", file=sys.stderr)
         return 2
     command, args = parse_args(argv)

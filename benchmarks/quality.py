@@ -4,9 +4,9 @@
                                  [--diagnostic] [--tag NAME] [key=value ...]
 
 For each picture and seed it trains config.yaml (+ the overrides) with that seed, then scores the
-model with the project's evaluation (utils/evaluation.py: test points no model trained on, mean of 3
+model with the project's evaluation (commands/evaluation.py: test points no model trained on, mean of 3
 draws), beside the 128-component mixture baseline fitted on the same training points and the floor.
-Prints a line per run and a summary per picture (mean, and min..max over seeds) with the issue-9
+Prints a line per run and a summary per picture (mean, and min..max over seeds) with the
 targets; appends every run to benchmarks/out/quality.jsonl. Asserts nothing: it prints figures.
 Frames are switched off (gen_every_epochs=0): they do not change the trained model.
 """
@@ -26,8 +26,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import commands
 from benchmarks.pictures import make_pictures
+from commands import run_train
+from commands.evaluation import score
+from utils import tables
 from utils.config import load_config
 
 OUT = ROOT / "benchmarks" / "out"
@@ -54,11 +56,11 @@ def run_one(picture: str, seed: int, overrides: list[str], diagnostic: bool) -> 
             ],
         )
         started = time.perf_counter()
-        out = commands.run_train(cfg)
+        out = run_train(cfg)
         seconds = time.perf_counter() - started
     assert out.model is not None, "run_train returns its model"
     assert out.dataset is not None, "run_train returns its data"
-    report = commands.score(out.model, out.dataset, seed, baseline=True, diagnostic=diagnostic)
+    report = score(out.model, out.dataset, seed, baseline=True, diagnostic=diagnostic)
     report["seconds"] = seconds
     return report
 
@@ -90,12 +92,11 @@ def summary(picture: str, reports: list[dict[str, Any]]) -> str:
             f"\n{picture}: {len(reports)} seed(s), {first['protocol']}, train {first['n_train']} / "
             f"test {first['n_test']} points, training {seconds:.0f} s"
         ),
-        "| figure | model | mixture baseline | floor |",
-        "|---|---|---|---|",
     ]
-    columns = ("model", "baseline", "floor")
-    rows += [f"| {name} | " + " | ".join(cell([r[c][name] for r in reports]) for c in columns) + " |" for name in SHOWN]
-    every = {}
+    columns = {"model": "model", "mixture baseline": "baseline", "floor": "floor"}
+    cells = {title: {name: cell([r[key][name] for r in reports]) for name in SHOWN} for title, key in columns.items()}
+    rows.append(tables.markdown(cells))
+    every: dict[str, int] = {}
     for report in reports:
         for target in report["targets"]:
             key = f"{target['figure']} {target['goal']}"

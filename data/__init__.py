@@ -30,6 +30,7 @@ from data.synthetic import synthetic_pi
 from utils.config import Config
 
 __all__ = [
+    "DATA_KEYS",
     "FEATURES",
     "Dataset",
     "Population",
@@ -40,6 +41,8 @@ __all__ = [
     "round_to_grid",
 ]
 
+# the config keys that decide the training and test points (`load_dataset` reads these and no others)
+DATA_KEYS = ("dataset", "data_dir", "image_path", "mask_path", "image_threshold", "num_points", "holdout", "seed")
 MIN_FRESH = 500  # fewer unused pixels than this: a held-out split instead of a fresh draw
 
 

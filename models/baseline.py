@@ -1,7 +1,7 @@
 """The baseline every figure is read against: a Gaussian mixture fitted directly on the 5-D points.
 
 128 full-covariance components, fitted in model space by scikit-learn's GaussianMixture (k-means
-start, EM): a strong, 5-second density model for low-dimensional data, and what a VAE has to
+start, EM): a strong density model, fitted in seconds, for low-dimensional data, and what a VAE has to
 beat to be worth its training time. It sees the same training points as the model.
 """
 

@@ -6,7 +6,7 @@ contiguous dimension, activations are (H, T, B): every linear is one GEMM over a
 layer norm reduces over dim 0, and attention over T = 5 tokens is a handful of elementwise ops
 vectorised along B. LayerNorm's affine and the 1/sqrt(d) attention scale are folded into the
 following weights. Same maths as `TransformerVAE.decode` (a test checks equality to 1e-5);
-1M points: 2.3 s -> 1.8 s on 2 cores (README, "Speed"). Gradients are not supported.
+its speed is measured in benchmarks/RESULTS.md ("Speed"). Gradients are not supported.
 """
 
 from __future__ import annotations

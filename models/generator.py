@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,22 @@ from models.vae import VAE
 from utils.checkpoint import load_checkpoint
 from utils.config import config_from_dict
 from utils.errors import UserError
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A trained model rebuilt from its checkpoint file alone: every way of drawing points starts here."""
+
+    model: VAE  # on the CPU, in eval mode
+    scaler: Scaler  # model space <-> data units
+    state: dict[str, Any]  # the checkpoint itself: config, epoch, history, ... (utils/checkpoint.py)
+
+
+def load_trained(path: str | Path) -> Trained:
+    """Load a checkpoint file onto the CPU and rebuild its model; bad files raise UserError."""
+    state = load_checkpoint(path)
+    model, scaler = restore_model(state)
+    return Trained(model, scaler, state)
 
 
 def restore_model(state: dict[str, Any]) -> tuple[VAE, Scaler]:
@@ -61,7 +78,7 @@ def sample_points(model: VAE, scaler: Scaler, n: int, seed: int | None = None) -
     return scaler.to_data(model.sample(n, _generator(seed)).cpu().numpy())
 
 
-_CACHE: dict[tuple[str, float], tuple[VAE, Scaler]] = {}
+_CACHE: dict[tuple[str, float], Trained] = {}
 
 
 def colored_pi_generator(
@@ -78,6 +95,6 @@ def colored_pi_generator(
     key = (str(path.resolve()), path.stat().st_mtime if path.exists() else 0.0)
     if key not in _CACHE:
         _CACHE.clear()
-        _CACHE[key] = restore_model(load_checkpoint(path))
-    model, scaler = _CACHE[key]
-    return sample_points(model, scaler, n, seed)
+        _CACHE[key] = load_trained(path)
+    trained = _CACHE[key]
+    return sample_points(trained.model, trained.scaler, n, seed)

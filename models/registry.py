@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-
 import torch
 
 from data.scaling import Scaler
@@ -12,18 +10,20 @@ from models.vae import VAE
 from models.vanilla_vae import VanillaVAE
 from utils.config import Config
 from utils.errors import UserError
+from utils.suggest import did_you_mean
 
 MODELS: dict[str, type[TransformerVAE] | type[VanillaVAE]] = {
     "transformer_vae": TransformerVAE,
     "vanilla_vae": VanillaVAE,
 }
+# the config keys that shape a model's weights and its sampling prior: a checkpoint resumes only with the same
+MODEL_KEYS = ("model", "hidden_dim", "num_head", "num_layers", "latent_dim", "likelihood", "prior", "prior_components")
 
 
 def check_model_name(name: str) -> None:
     """Raise a UserError naming the choices if `name` is not a registered model."""
     if name not in MODELS:
-        close = difflib.get_close_matches(name, MODELS, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        hint = did_you_mean(name, MODELS)
         raise UserError(f"config key 'model' is {name!r}; {hint}choose one of {', '.join(MODELS)}.")
 
 

@@ -165,8 +165,7 @@ class VAE(nn.Module):
     def calibrate(self, x: torch.Tensor, generator: torch.Generator, em_iters: int = 200) -> None:
         """Fit what sampling needs from the training points x (N, F): the latent prior and the output std.
 
-        `em_iters` bounds the mixture fit; `warm` starts it from the current mixture (frames during
-        training refit in a few steps what moved since the last frame).
+        `em_iters` bounds the mixture fit (a frame during training fits in a few steps).
         """
         was_training = self.training
         self.eval()

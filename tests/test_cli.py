@@ -22,6 +22,9 @@ from PIL import Image
 from models import colored_pi_generator
 from tests.cli_helpers import TINY, run
 from tests.conftest import ROOT
+from utils.plotting import TITLE_HEIGHT
+
+pytestmark = pytest.mark.slow  # every test here runs `python main.py` in a fresh process
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -63,10 +66,6 @@ def test_training_writes_every_result_file(trained: Path):
     samples = np.load(trained / "samples.npy")
     assert samples.shape == (400, 5)
     assert samples.dtype == np.float32
-    assert samples[:, :2].min() >= 0
-    assert samples[:, :2].max() <= 299
-    assert samples[:, 2:].min() >= 0
-    assert samples[:, 2:].max() <= 255
     cfg = yaml.safe_load((trained / "config.yaml").read_text())
     assert cfg["epochs"] == 2
     assert cfg["dataset"] == "synthetic"
@@ -110,8 +109,8 @@ def test_frames_keep_the_pictures_aspect_ratio(tmp_path: Path):
     frame = iio.imread(result / "epoch_002.png")
     height, width = frame.shape[:2]
     assert width == 180 * 2  # scaled up by 2 to reach 320 pixels on the long side
-    assert height == 60 * 2 + 22  # plus the title bar
-    painted = frame[22:, :, :3].max(axis=2)[::2, ::2] > 0  # back to picture pixels: (60, 180)
+    assert height == 60 * 2 + TITLE_HEIGHT
+    painted = frame[TITLE_HEIGHT:, :, :3].max(axis=2)[::2, ::2] > 0  # back to picture pixels: (60, 180)
     inside, outside = (
         painted[10:50, 20:160].mean(),
         np.concatenate([painted[:, :15].ravel(), painted[:, 165:].ravel()]).mean(),
@@ -125,9 +124,6 @@ def test_generate_npy_and_csv(trained: Path, tmp_path: Path):
     a, b = np.load(tmp_path / "a.npy"), np.load(tmp_path / "b.npy")
     assert a.shape == (1000, 5)
     assert np.array_equal(a, b)
-    assert a[:, :2].min() >= 0
-    assert a[:, :2].max() <= 299
-    assert a[:, 2:].max() <= 255
     run("generate", "-n", "10", "-o", str(tmp_path / "c.csv"), f"result_path={trained}")
     lines = (tmp_path / "c.csv").read_text().splitlines()
     assert lines[0] == "x,y,r,g,b"
@@ -167,28 +163,11 @@ def test_same_seed_is_bit_identical(trained: Path, tmp_path: Path):
         assert torch.equal(first["model"][key], second["model"][key]), key
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["epoch=3"], "unknown config key 'epoch'"),
-        (["model=gan"], "'model' is 'gan'; choose one of transformer_vae, vanilla_vae"),
-        (["dataset=image", "image_path={tmp}/missing.png"], "image_path '{tmp}/missing.png' does not exist"),
-        (["dataset=image", "image_path={tmp}/file.txt"], "is not a readable PNG or JPEG"),
-        (["hidden_dim=30", "num_head=4"], "divisible by num_head"),
-        (["epochs=-2"], "'epochs' must be > 0"),
-        (["dataset=quiz", "data_dir=/nonexistent/quiz"], "data_dir '/nonexistent/quiz' does not exist"),
-        (["retrain=false", "result_path={tmp}/empty"], "no checkpoint at"),
-        (["result_path={tmp}/file.txt/sub"], "is not writable"),
-        (["--config", "{tmp}/nope.yaml"], "config file"),
-        (["trian"], "unknown command 'trian'; did you mean 'train'?"),
-    ],
-)
-def test_bad_input_is_one_clear_message(tmp_path: Path, args: list[str], message: str):
-    (tmp_path / "file.txt").write_text("a file, not a folder")
-    proc = run(*[a.format(tmp=tmp_path) for a in args], check=False)
+def test_bad_input_in_a_fresh_process_is_one_line_and_exit_2(tmp_path: Path):
+    """As a user meets it: no traceback, one `error:` line (every other case is tested in-process)."""
+    proc = run("epoch=3", check=False)
     assert proc.returncode == 2, proc.stderr
-    assert message.format(tmp=tmp_path) in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == "error: unknown config key 'epoch' in the command line. Did you mean 'epochs'?"
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is present")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from commands.evaluation import check_targets, evaluate
 from data import Dataset, Scaler
-from utils.evaluation import check_targets, evaluate, format_table
+from utils.tables import markdown
 
 SHAPE = (120, 120)
 
@@ -85,7 +86,7 @@ def test_baseline_is_scored_beside_the_model(dataset):
     assert report["baseline"]["on_shape"] > 0.8  # a mixture fitted on the disk draws on the disk
     goals = {t["figure"] + " " + t["goal"] for t in report["targets"]}
     assert "c2st <= baseline + 0.03" in goals
-    table = format_table(
+    table = markdown(
         {"model": report["model"], "baseline": report["baseline"], "floor": report["floor"]}, report["targets"]
     )
     assert all(f"| {name} |" in table for name in report["model"])

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 import torch
 
-import commands
+import commands.generate
 import utils.io
+from commands import run_generate, run_train
 from models import colored_pi_generator
 from tests.cli_helpers import TINY, run
 from tests.conftest import ROOT, with_
@@ -36,6 +37,7 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path: Path):
     args = [*TINY, "epochs=6", "evaluate=false", f"data_dir={tmp_path / 'none'}"]
     killed, whole = tmp_path / "killed", tmp_path / "whole"
@@ -66,6 +68,7 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path: Path):
         assert _digest(killed / name) == _digest(whole / name), name  # frames too: same noise, same fits
 
 
+@pytest.mark.slow
 def test_a_second_run_on_a_locked_folder_stops_at_once(tmp_path: Path):
     result = tmp_path / "result"
     result.mkdir()
@@ -79,6 +82,7 @@ def test_a_second_run_on_a_locked_folder_stops_at_once(tmp_path: Path):
     assert not (result / "checkpoint.pt").exists()
 
 
+@pytest.mark.slow
 def test_a_stale_lock_is_taken_over(tmp_path: Path):
     """A lock file left by a dead process holds nobody: the next run proceeds."""
     result = tmp_path / "result"
@@ -91,7 +95,7 @@ def test_a_stale_lock_is_taken_over(tmp_path: Path):
 def test_a_failing_write_keeps_earlier_results(tiny_cfg, monkeypatch, capsys):
     """Disk full while a run publishes: one clear message, the earlier run's files unchanged."""
     cfg = with_(tiny_cfg, epochs=1)
-    commands.run_train(cfg)
+    run_train(cfg)
     result = Path(cfg.result_path)
     before = {p.name: _digest(p) for p in result.iterdir() if p.is_file() and p.name != LOCK_NAME}
     real_replace, calls = os.replace, {"n": 0}
@@ -104,12 +108,13 @@ def test_a_failing_write_keeps_earlier_results(tiny_cfg, monkeypatch, capsys):
 
     monkeypatch.setattr(utils.io.os, "replace", replace)
     with pytest.raises(UserError, match=r"could not write .*samples.npy.*No space left on device.*intact"):
-        commands.run_train(with_(cfg, seed=1))
+        run_train(with_(cfg, seed=1))
     after = {p.name: _digest(p) for p in result.iterdir() if p.is_file() and p.name in before}
     assert after == before
     assert not list(result.glob(".*.tmp"))  # no temp file left behind
 
 
+@pytest.mark.slow
 def test_generate_streams_the_same_points_as_one_call(tmp_path: Path, monkeypatch):
     """Chunks of the stream equal one colored_pi_generator call; .npy and .csv both complete."""
     monkeypatch.setattr("models.vae.BLOCK", 256)
@@ -117,10 +122,12 @@ def test_generate_streams_the_same_points_as_one_call(tmp_path: Path, monkeypatc
     run(*TINY, f"result_path={result}", "evaluate=false", "epochs=1")
     cfg = load_config(None, [f"result_path={result}", "threads=1"])
     monkeypatch.setattr(
-        commands, "stream_points", lambda m, s, n, seed: __import__("models").stream_points(m, s, n, seed, chunk=512)
+        commands.generate,
+        "stream_points",
+        lambda m, s, n, seed: __import__("models").stream_points(m, s, n, seed, chunk=512),
     )
-    commands.run_generate(cfg, 1300, str(tmp_path / "p.npy"), seed=4)
-    commands.run_generate(cfg, 1300, str(tmp_path / "p.csv"), seed=4)
+    run_generate(cfg, 1300, str(tmp_path / "p.npy"), seed=4)
+    run_generate(cfg, 1300, str(tmp_path / "p.csv"), seed=4)
     expected = colored_pi_generator(1300, result / "checkpoint.pt", seed=4)
     np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), expected)
     csv = np.loadtxt(tmp_path / "p.csv", delimiter=",", skiprows=1)

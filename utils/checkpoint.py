@@ -8,7 +8,7 @@ A checkpoint is a dict:
     scaler:  the data-space <-> model-space map (so generation needs no data)
     rng:     torch's global RNG and the shuffling generator, for a resume that continues the stream
 It holds only tensors and plain Python values, so `torch.load(weights_only=True)` reads it.
-Two files use the format (commands.py): result_path/checkpoint.pt, the last published run, and
+Two files use the format (commands/run_folder.py): result_path/checkpoint.pt, the last published run, and
 result_path/.run/state.pt, the last finished epoch of the run in progress.
 """
 
@@ -24,7 +24,7 @@ from utils.errors import UserError
 from utils.io import atomic_write
 
 CHECKPOINT_NAME = "checkpoint.pt"
-FORMAT_VERSION = 2  # 2: Gaussian likelihood, latent mixture covariances, layer lists (pi-vae of 2026-11)
+FORMAT_VERSION = 2  # 2: Gaussian likelihood, latent mixture covariances, layer lists
 REQUIRED_KEYS = ("model", "optimizer", "config", "epoch", "history", "scaler")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import difflib
 import os
 import typing
 from dataclasses import dataclass, fields
@@ -19,6 +18,7 @@ from typing import Any, Literal
 import yaml
 
 from utils.errors import UserError
+from utils.suggest import closest
 
 
 # Defaults are chosen for a 2-core laptop CPU; README.md ("Why the defaults") explains each one.
@@ -108,8 +108,8 @@ def _example(kind: type) -> str:
 
 
 def _unknown_key(key: str, where: str) -> UserError:
-    close = difflib.get_close_matches(key, FIELDS, n=1)
-    hint = f" Did you mean '{close[0]}'?" if close else f" Known keys: {', '.join(FIELDS)}."
+    match = closest(key, FIELDS)
+    hint = f" Did you mean '{match}'?" if match else f" Known keys: {', '.join(FIELDS)}."
     return UserError(f"unknown config key '{key}' in {where}.{hint}")
 
 

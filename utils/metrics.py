@@ -1,7 +1,7 @@
 """Does a sample come from the data's distribution? The figures, each comparing candidates with real points.
 
 Each figure compares a set of candidate points (generated, or a real sample for the floor) with
-the test points (real points no model trained on; utils/evaluation.py says which). Candidates
+the test points (real points no model trained on; commands/evaluation.py says which). Candidates
 are rounded onto the pixel grid and 8-bit colors first, as a picture of them would be. Figures
 that need a common space use model space (every feature in [0, 1]).
 
@@ -18,18 +18,18 @@ that need a common space use model space (every feature in [0, 1]).
     copies    share of candidates nearer a *training* point (5-D) than 95 % of training points are to
               their nearest other training point: a memorising model scores far above the share of
               fresh real points (on a fresh draw of pixels that share is biased low, so there the
-              mixture's is the yardstick: utils/evaluation.py)                 (lower is better)
+              mixture's is the yardstick: commands/evaluation.py)                 (lower is better)
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import torch
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import cross_val_score
 from torch import nn
-
-from data.scaling import Scaler
 
 FIGURES = ("swd", "density", "coverage", "c2st", "c2st_mlp", "on_shape", "color_err", "copies")
 
@@ -137,13 +137,18 @@ class CopyReference:
 
 
 def figures(
-    test: np.ndarray, candidates: np.ndarray, copies: CopyReference, scaler: Scaler, seed: int = 0
+    test: np.ndarray,
+    candidates: np.ndarray,
+    copies: CopyReference,
+    to_model: Callable[[np.ndarray], np.ndarray],
+    seed: int = 0,
 ) -> dict[str, float]:
     """Every figure for candidates vs test points, all (N, F) in data units (candidates already rounded).
 
-    `copies` holds the model's training points in model space: the reference of the copy rate.
+    `to_model` maps data units to model space (data/scaling.py's Scaler.to_model), where every
+    feature is in [0, 1]; `copies` holds the model's training points there: the copy rate's reference.
     """
-    test_s, cand_s = scaler.to_model(test).astype(np.float64), scaler.to_model(candidates).astype(np.float64)
+    test_s, cand_s = to_model(test).astype(np.float64), to_model(candidates).astype(np.float64)
     density, coverage = density_coverage(test_s, cand_s)
     return {
         "swd": sliced_wasserstein(test_s, cand_s, seed=seed),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from utils import tables
 from utils.io import write_text
 
 STYLE = """
@@ -51,17 +52,15 @@ def preformatted(text: str) -> str:
 
 def metrics_table(columns: dict[str, dict[str, float]], targets: list[dict[str, Any]] | None) -> str:
     """Figures as rows, runs (model, baseline, floor, ...) as columns, then each target and whether it is met."""
-    names = list(next(iter(columns.values())))
     head = "".join(f"<th>{html.escape(name)}</th>" for name in columns)
-    rows = [f"<tr><th>figure</th>{head}<th>target</th><th>met</th></tr>"]
-    for name in names:
-        cells = "".join(f'<td class="num">{column[name]:.4f}</td>' for column in columns.values())
-        goals = [t for t in targets or [] if t["figure"] == name]
-        goal = "; ".join(html.escape(t["goal"]) for t in goals)
-        met = "; ".join("yes" if t["met"] else "NO" for t in goals)
-        css = "no" if any(not t["met"] for t in goals) else "yes"
-        rows.append(f'<tr><th>{html.escape(name)}</th>{cells}<td>{goal}</td><td class="{css}">{met}</td></tr>')
-    return "<table>" + "".join(rows) + "</table>"
+    lines = [f"<tr><th>figure</th>{head}<th>target</th><th>met</th></tr>"]
+    for row in tables.rows(columns, targets):
+        cells = "".join(f'<td class="num">{cell}</td>' for cell in row.cells)
+        css, goal = "no" if row.failed else "yes", html.escape(row.goal)
+        lines.append(
+            f'<tr><th>{html.escape(row.figure)}</th>{cells}<td>{goal}</td><td class="{css}">{row.met}</td></tr>'
+        )
+    return "<table>" + "".join(lines) + "</table>"
 
 
 def render_html(report: Report) -> str:

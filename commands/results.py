@@ -10,13 +10,15 @@ import numpy as np
 import torch
 import yaml
 
+from commands.loop import HISTORY_KEYS
+from commands.records import FinishedRun, RunOutputs
 from data import Dataset
 from models import sample_points
 from models.vae import VAE
 from utils import plotting
 from utils.config import Config, config_from_dict, config_to_yaml
+from utils.io import write_text
 from utils.report import Report, figure, metrics_table, paragraph, preformatted, write_report
-from utils.training import TrainResult
 
 PREVIEW_EM_STEPS = 5  # a frame fits the latent mixture afresh (k-means++ start) in a few EM steps
 PREVIEW_POINTS = 1000  # ... on this many of the training points (a fixed subset)
@@ -125,18 +127,20 @@ def _common_sections(report: Report) -> None:
     )
 
 
+def write_losses_csv(path: Path, history: dict[str, list[float]]) -> None:
+    """One row per epoch: epoch, total, recons, kld, beta, lr, seconds."""
+    lines = ["epoch," + ",".join(HISTORY_KEYS)]
+    for epoch, values in enumerate(zip(*(history[key] for key in HISTORY_KEYS), strict=True), start=1):
+        lines.append(f"{epoch}," + ",".join(f"{value:.6g}" for value in values))
+    write_text(path, "\n".join(lines) + "\n")
+
+
 def train_report(
-    result_dir: Path,
-    cfg: Config,
-    model: VAE,
-    dataset: Dataset,
-    result: TrainResult,
-    evaluation: dict[str, Any] | None,
-    frames: list[str],
-    device: torch.device,
-    wall: float,
+    result_dir: Path, run: FinishedRun, evaluation: dict[str, Any] | None, frames: list[str], wall: float
 ) -> None:
-    facts = _run_facts(cfg, model, dataset, result.epoch, device.type)
+    """report.html of a training run: facts, real beside generated, latent space, frames, metrics, config."""
+    cfg, dataset, result = run.cfg, run.dataset, run.result
+    facts = _run_facts(cfg, run.model, dataset, result.epoch, run.device.type)
     facts["wall time"] = f"{wall:.1f} s" + (f" ({result.detail})" if result.stopped else "")
     report = Report(f"pi-vae: {cfg.model} on {dataset.name}", facts)
     _common_sections(report)
@@ -172,7 +176,7 @@ def write_evaluation_report(
 def write_compare_report(
     result_dir: Path,
     cfg: Config,
-    outputs: dict[str, Any],
+    outputs: dict[str, RunOutputs],
     dataset: Dataset,
     columns: dict[str, dict[str, float]],
     grid_epochs: tuple[int, ...],

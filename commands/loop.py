@@ -56,7 +56,7 @@ class TrainResult:
 
     epoch: int
     history: History
-    checkpoint: dict[str, Any]  # model, optimizer, scheduler, epoch, history, rng: ready for save_checkpoint
+    checkpoint: dict[str, Any]  # model, optimizer, scheduler, epoch, history, rng (Trainer.state)
     stopped: str | None = None  # None, "interrupted" or "nan"
     detail: str = ""
     finished_this_run: int = 0
@@ -93,6 +93,73 @@ class Progress:
         self.bar.close()
 
 
+class Trainer:
+    """The model with its optimizer, schedule, data order and history: one `epoch` at a time."""
+
+    def __init__(self, cfg: Config, model: VAE, data: np.ndarray, device: torch.device):
+        torch.manual_seed(cfg.seed)
+        self.cfg, self.model, self.device, self.n = cfg, model, device, len(data)
+        self.shuffle = torch.Generator().manual_seed(cfg.seed)
+        self.loader = DataLoader(
+            TensorDataset(torch.from_numpy(data)),
+            batch_size=cfg.batch_size,
+            shuffle=True,
+            generator=self.shuffle,
+            num_workers=cfg.num_workers,
+            persistent_workers=cfg.num_workers > 0,
+        )
+        model.to(device).train()
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        self.scheduler = _scheduler(cfg, self.optimizer, cfg.epochs * len(self.loader))
+        self.history: History = {key: [] for key in HISTORY_KEYS}
+
+    def state(self, epoch: int) -> dict[str, Any]:
+        """Everything a resume needs after `epoch` finished epochs, copied so later steps cannot change it."""
+        return copy.deepcopy(
+            {
+                "model": self.model.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(),
+                "epoch": epoch,
+                "history": self.history,
+                "rng": {"torch": torch.get_rng_state(), "shuffle": self.shuffle.get_state()},
+            }
+        )
+
+    def load(self, state: dict[str, Any]) -> int:
+        """Continue from a checkpoint dict; returns its number of finished epochs."""
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.history = {key: list(state["history"][key]) for key in HISTORY_KEYS}
+        torch.set_rng_state(state["rng"]["torch"])
+        self.shuffle.set_state(state["rng"]["shuffle"])
+        return int(state["epoch"])
+
+    def epoch(self, epoch: int) -> list[float]:
+        """One pass over the data at 0-based `epoch`; appends to the history and returns its means."""
+        began = time.perf_counter()
+        beta = beta_at(self.cfg, epoch)
+        sums = torch.zeros(3, dtype=torch.float64)  # total, recons, kld summed over points
+        for (cpu_batch,) in self.loader:
+            batch = cpu_batch.to(self.device, non_blocking=True)
+            terms = self.model.loss(batch, beta)
+            if not torch.isfinite(terms.total):
+                raise NonFiniteLoss(f"loss became {terms.total.item()} at epoch {epoch + 1} (β={beta:.4g})")
+            self.optimizer.zero_grad(set_to_none=True)
+            terms.total.backward()  # type: ignore[no-untyped-call]  # Tensor.backward has no annotations in torch 2.13
+            if self.cfg.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
+            self.optimizer.step()
+            self.scheduler.step()
+            sums += torch.stack([terms.total, terms.recons, terms.kld]).detach().double().cpu() * len(batch)
+        means: list[float] = (sums / self.n).tolist()
+        lr = self.optimizer.param_groups[0]["lr"]
+        for key, value in zip(HISTORY_KEYS, [*means, beta, lr, time.perf_counter() - began], strict=True):
+            self.history[key].append(value)
+        return means
+
+
 def train(
     cfg: Config,
     model: VAE,
@@ -108,74 +175,20 @@ def train(
     `save_state(state)` with everything a resume needs. Ctrl-C, SIGTERM and a non-finite loss do
     not raise: the result then holds the last finished epoch.
     """
-    torch.manual_seed(cfg.seed)
-    shuffle = torch.Generator().manual_seed(cfg.seed)
-    loader = DataLoader(
-        TensorDataset(torch.from_numpy(data)),
-        batch_size=cfg.batch_size,
-        shuffle=True,
-        generator=shuffle,
-        num_workers=cfg.num_workers,
-        persistent_workers=cfg.num_workers > 0,
-    )
-    model.to(device).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    scheduler = _scheduler(cfg, optimizer, cfg.epochs * len(loader))
-    history: History = {key: [] for key in HISTORY_KEYS}
-    start = 0
-    if resume_from is not None:
-        model.load_state_dict(resume_from["model"])
-        optimizer.load_state_dict(resume_from["optimizer"])
-        scheduler.load_state_dict(resume_from["scheduler"])
-        history = {key: list(resume_from["history"][key]) for key in HISTORY_KEYS}
-        start = resume_from["epoch"]
-        torch.set_rng_state(resume_from["rng"]["torch"])
-        shuffle.set_state(resume_from["rng"]["shuffle"])
-
-    def snapshot(epoch: int) -> dict[str, Any]:
-        """Everything a checkpoint needs, copied so later steps cannot change it."""
-        return copy.deepcopy(
-            {
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "epoch": epoch,
-                "history": history,
-                "rng": {"torch": torch.get_rng_state(), "shuffle": shuffle.get_state()},
-            }
-        )
-
-    result = TrainResult(epoch=start, history=history, checkpoint=snapshot(start))
+    trainer = Trainer(cfg, model, data, device)
+    start = trainer.load(resume_from) if resume_from is not None else 0
+    result = TrainResult(epoch=start, history=trainer.history, checkpoint=trainer.state(start))
     progress = Progress(start, cfg.epochs)
     try:
         for epoch in range(start, cfg.epochs):
-            began = time.perf_counter()
-            beta = beta_at(cfg, epoch)
-            sums = torch.zeros(3, dtype=torch.float64)  # total, recons, kld summed over points
-            for (cpu_batch,) in loader:
-                batch = cpu_batch.to(device, non_blocking=True)
-                terms = model.loss(batch, beta)
-                if not torch.isfinite(terms.total):
-                    raise NonFiniteLoss(f"loss became {terms.total.item()} at epoch {epoch + 1} (β={beta:.4g})")
-                optimizer.zero_grad(set_to_none=True)
-                terms.total.backward()  # type: ignore[no-untyped-call]  # Tensor.backward has no annotations in torch 2.13
-                if cfg.grad_clip > 0:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-                optimizer.step()
-                scheduler.step()
-                sums += torch.stack([terms.total, terms.recons, terms.kld]).detach().double().cpu() * len(batch)
-            means = (sums / len(data)).tolist()
-            lr = optimizer.param_groups[0]["lr"]
-            for key, value in zip(HISTORY_KEYS, [*means, beta, lr, time.perf_counter() - began], strict=True):
-                history[key].append(value)
-            if on_epoch_end is not None:  # before the snapshot: a frame's prior fit is part of the state
-                on_epoch_end(epoch + 1, history)
-            state = snapshot(epoch + 1)
-            result = TrainResult(
-                epoch=epoch + 1, history=state["history"], checkpoint=state, finished_this_run=epoch + 1 - start
-            )
+            means = trainer.epoch(epoch)
+            if on_epoch_end is not None:  # before the state: a frame's prior fit is part of it
+                on_epoch_end(epoch + 1, trainer.history)
+            state = trainer.state(epoch + 1)
+            result = TrainResult(epoch + 1, state["history"], state, finished_this_run=epoch + 1 - start)
             if save_state is not None:
                 save_state(state)
+            beta = trainer.history["beta"][-1]
             progress.update(epoch + 1, {"loss": means[0], "recons": means[1], "kld": means[2], "beta": beta})
     except Stopped as stop:
         result.stopped, result.detail, result.signal = "interrupted", f"stopped by {stop.how}", stop

@@ -22,17 +22,20 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import torch
 
 from data import Dataset, round_to_grid
+from models import sample_points
 from models.baseline import MixtureBaseline
-from utils import metrics
+from models.vae import VAE
+from utils import metrics, tables
 
 REPEATS = 3  # draws each figure is averaged over: one draw of 2500 points moves SWD by up to 2x
 EVAL_POINTS = 2500  # points per set in a draw
 Sampler = Callable[[int, int], np.ndarray]  # (n, seed) -> (n, F) points in data units
 Reconstructor = Callable[[np.ndarray, int, bool], np.ndarray]  # (points, seed, use_mean) -> points
 
-# Targets of issue 9, as (figure, kind, bound). The quiz: absolute bounds and ratios to the floor.
+# Targets, as (figure, kind, bound). The quiz: absolute bounds and ratios to the floor.
 # Any picture, where the evaluation fits the baseline: against the mixture, and color error near the floor.
 QUIZ_TARGETS = [
     ("on_shape", ">=", 0.935),
@@ -86,7 +89,7 @@ def evaluate(
             candidates["posterior_mean"] = reconstruct(subset, s, True)
         for name, points in candidates.items():
             rows.setdefault(name, []).append(
-                metrics.figures(reference, round_to_grid(points, scaler), copies, scaler, s)
+                metrics.figures(reference, round_to_grid(points, scaler), copies, scaler.to_model, s)
             )
         # the floor's copy rate is that of fresh real points (the test points), not of training points
         rows["floor"][-1]["copies"] = copies.rate(scaler.to_model(reference).astype(np.float64))
@@ -142,17 +145,31 @@ def check_targets(report: dict[str, Any], quiz: bool) -> list[dict[str, Any]]:
     return result
 
 
-def format_table(columns: dict[str, dict[str, float]], targets: list[dict[str, Any]] | None = None) -> str:
-    """Markdown table: one row per figure, one column per run (e.g. model, baseline, floor), targets last."""
-    names = list(next(iter(columns.values())))
-    extra = targets is not None
-    head = "| figure | " + " | ".join(columns) + (" | target | met |" if extra else " |")
-    lines = [head, "|" + "---|" * (len(columns) + 1 + (2 if extra else 0))]
-    for name in names:
-        row = f"| {name} | " + " | ".join(f"{col[name]:.4f}" for col in columns.values())
-        if targets is not None:
-            goals = [t for t in targets if t["figure"] == name]
-            row += " | " + "; ".join(t["goal"] for t in goals) + " | "
-            row += "; ".join("yes" if t["met"] else "NO" for t in goals)
-        lines.append(row + " |")
-    return "\n".join(lines)
+def score(model: VAE, dataset: Dataset, seed: int, baseline: bool = False, diagnostic: bool = False) -> dict[str, Any]:
+    """`evaluate` for a model: its samples (and, with `diagnostic`, its reconstructions) vs the test points."""
+    scaler = dataset.scaler
+
+    def reconstruct(points: np.ndarray, s: int, use_mean: bool) -> np.ndarray:
+        x = torch.from_numpy(scaler.to_model(points)).to(model.noise_std.device)
+        return scaler.to_data(model.reconstruct(x, torch.Generator().manual_seed(s), use_mean).cpu().numpy())
+
+    return evaluate(
+        dataset,
+        lambda n, s: sample_points(model, scaler, n, seed=s + 1),
+        seed,
+        baseline=baseline,
+        reconstruct=reconstruct if diagnostic else None,
+    )
+
+
+def print_evaluation(report: dict[str, Any]) -> None:
+    """The evaluation as the console shows it: what was compared, then the table with its targets."""
+    print(
+        f"evaluation on {report['data']} ({report['protocol']}): {report['n']} generated vs {report['n']} real "
+        f"points the model never trained on, mean of {report['repeats']} draws (floor: a real sample)"
+    )
+    columns: dict[str, dict[str, float]] = {k: report[k] for k in ("model", "baseline", "floor") if k in report}
+    print(tables.markdown(columns, report["targets"]))
+    if "diagnostic" in report:
+        print("\ndiagnostic (prior: the model's samples; posterior: decoded q(z|x) of training points):")
+        print(tables.markdown({**report["diagnostic"], "floor": report["floor"]}))
