@@ -162,6 +162,21 @@ def score(model: VAE, dataset: Dataset, seed: int, baseline: bool = False, diagn
     )
 
 
+def verdict(report: dict[str, Any]) -> str:
+    """The evaluation in two sentences a newcomer reads: how often a classifier tells generated from real
+    points, beside a perfect generator (the floor) and the mixture, and which targets are met."""
+    model, floor, base = report["model"], report["floor"], report.get("baseline")
+    mixture = f", and one fitted by a 128-component Gaussian mixture {base['c2st']:.0%}" if base else ""
+    missed = [f"{t['figure']} {t['goal']}" for t in report["targets"] if not t["met"]]
+    met = len(report["targets"]) - len(missed)
+    return (
+        f"A classifier told this model's points from real points it never trained on {model['c2st']:.0%} of the "
+        f"time (50% is a coin flip: it cannot tell them apart; a perfect generator, real points, scores "
+        f"{floor['c2st']:.0%}{mixture}). {met} of {len(report['targets'])} targets met"
+        + (f"; not met: {', '.join(missed)}." if missed else ".")
+    )
+
+
 def print_evaluation(report: dict[str, Any]) -> None:
     """The evaluation as the console shows it: what was compared, then the table with its targets."""
     print(
@@ -170,6 +185,7 @@ def print_evaluation(report: dict[str, Any]) -> None:
     )
     columns: dict[str, dict[str, float]] = {k: report[k] for k in ("model", "baseline", "floor") if k in report}
     print(tables.markdown(columns, report["targets"]))
+    print(verdict(report))
     if "diagnostic" in report:
         print("\ndiagnostic (prior: the model's samples; posterior: decoded q(z|x) of training points):")
         print(tables.markdown({**report["diagnostic"], "floor": report["floor"]}))

@@ -25,7 +25,9 @@ def generate_from_checkpoint(cfg: Config, result_dir: Path) -> RunOutputs:
     points = sample_points(trained.model, trained.scaler, cfg.num_gen_points, cfg.seed)
     save_npy(result_dir / "samples.npy", points)
     epoch = trained.state["epoch"]
-    plotting.save_frame(result_dir / "samples.png", points, trained.scaler.image_shape, f"samples · epoch {epoch}")
+    r, g, b = trained.state.get("background", plotting.BLACK)  # the picture's background (commands/run_folder.py)
+    canvas = plotting.Canvas(trained.scaler.image_shape, (r, g, b))
+    plotting.save_frame(result_dir / "samples.png", points, canvas, f"samples · epoch {epoch}")
     print(f"loaded {path} (epoch {epoch}); wrote samples.npy and samples.png")
     return RunOutputs(trained.state["history"], {}, None)
 

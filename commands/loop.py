@@ -152,7 +152,8 @@ class Trainer:
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
             self.optimizer.step()
             self.scheduler.step()
-            sums += torch.stack([terms.total, terms.recons, terms.kld]).detach().double().cpu() * len(batch)
+            # summed in float64 on the CPU (MPS has no float64)
+            sums += torch.stack([terms.total, terms.recons, terms.kld]).detach().cpu().double() * len(batch)
         means: list[float] = (sums / self.n).tolist()
         lr = self.optimizer.param_groups[0]["lr"]
         for key, value in zip(HISTORY_KEYS, [*means, beta, lr, time.perf_counter() - began], strict=True):

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 import yaml
 
+from commands.evaluation import verdict
 from commands.loop import HISTORY_KEYS
 from commands.records import FinishedRun, RunOutputs
 from data import Dataset
@@ -41,7 +42,7 @@ def draw_samples(model: VAE, dataset: Dataset, n: int, seed: int, preview: bool 
 
 
 def frame_title(cfg: Config, epoch: int, history: dict[str, list[float]]) -> str:
-    return f"{cfg.model} · epoch {epoch}/{cfg.epochs} · β={history['beta'][-1]:.3g} · loss {history['total'][-1]:.3g}"
+    return f"epoch {epoch}/{cfg.epochs} · β={history['beta'][-1]:.3g} · loss {history['total'][-1]:.3g}"
 
 
 def publish_pictures(
@@ -58,7 +59,7 @@ def publish_pictures(
     plotting.save_loss_plot(out / "loss.png", histories)
     n = min(len(samples), len(dataset.test))
     panels = {f"real ({dataset.name}, {n} test points)": dataset.test[:n], f"generated ({n} points)": samples[:n]}
-    plotting.save_side_by_side(out / "real_vs_generated.png", panels, dataset.scaler.image_shape)
+    plotting.save_side_by_side(out / "real_vs_generated.png", panels, dataset.canvas)
     save_latent_picture(out / "latent.png", model, dataset)
 
 
@@ -73,11 +74,11 @@ def save_latent_picture(path: Path, model: VAE, dataset: Dataset) -> None:
 
 
 def _frame_strip(frames: list[str]) -> str:
-    """First, 25 %, 50 %, 75 % and last frame (file names in result_path), and the GIF."""
+    """The first, middle and last frame (file names in result_path), large enough to read, and the GIF."""
     if not frames:
         return paragraph("no frames (gen_every_epochs: 0)")
-    picks = sorted({round(q * (len(frames) - 1)) for q in (0, 0.25, 0.5, 0.75, 1)})
-    strip = "".join(figure(frames[i], frames[i].removesuffix(".png").replace("_", " "), 212) for i in picks)
+    picks = sorted({round(q * (len(frames) - 1)) for q in (0, 0.5, 1)})
+    strip = "".join(figure(frames[i], frames[i].removesuffix(".png").replace("_", " "), 360) for i in picks)
     return strip + "<br>" + figure("training.gif", "training.gif: every frame, same noise each time", 330)
 
 
@@ -89,8 +90,8 @@ def _metrics_section(report: Report, evaluation: dict[str, Any] | None) -> None:
     note = (
         f"{evaluation['n']} generated points vs {evaluation['n']} real test points ({evaluation['protocol']}), "
         f"mean of {evaluation['repeats']} draws; floor: {evaluation['n']} real training points vs the same "
-        "test points. utils/metrics.py defines each figure."
-        + ("" if "baseline" in evaluation else " `python main.py evaluate` scores the mixture baseline beside them.")
+        "test points; baseline: a 128-component Gaussian mixture fitted on the same training points. "
+        "utils/metrics.py defines each figure."
     )
     body = paragraph(note) + metrics_table(columns, evaluation["targets"])
     if "diagnostic" in evaluation:
@@ -142,7 +143,7 @@ def train_report(
     cfg, dataset, result = run.cfg, run.dataset, run.result
     facts = _run_facts(cfg, run.model, dataset, result.epoch, run.device.type)
     facts["wall time"] = f"{wall:.1f} s" + (f" ({result.detail})" if result.stopped else "")
-    report = Report(f"pi-vae: {cfg.model} on {dataset.name}", facts)
+    report = Report(f"pi-vae: {cfg.model} on {dataset.name}", facts, verdict(evaluation) if evaluation else "")
     _common_sections(report)
     report.add(
         "Training",
@@ -164,7 +165,9 @@ def write_evaluation_report(
     frames = sorted(p.name for p in result_dir.glob("epoch_*.png"))
     publish_pictures(result_dir, [], model, dataset, samples, {cfg.model: state["history"]})
     report = Report(
-        f"pi-vae: evaluation of {cfg.model} on {dataset.name}", _run_facts(cfg, model, dataset, state["epoch"], "cpu")
+        f"pi-vae: evaluation of {cfg.model} on {dataset.name}",
+        _run_facts(cfg, model, dataset, state["epoch"], "cpu"),
+        verdict(evaluation),
     )
     _common_sections(report)
     report.add("Training", _frame_strip(frames) + "<br>" + figure("loss.png", "losses per epoch"))
@@ -182,7 +185,7 @@ def write_compare_report(
     grid_epochs: tuple[int, ...],
 ) -> None:
     """compare_grid.png, compare_loss.png, real_vs_generated.png and one report.html for all models."""
-    shape = dataset.scaler.image_shape
+    shape = dataset.canvas
     plotting.save_grid(
         result_dir / "compare_grid.png",
         {name: {e: out.snapshots[e] for e in grid_epochs} for name, out in outputs.items()},

@@ -50,7 +50,12 @@ def prepare_result_dir(path: str) -> Path:
 
 def run_state(state: dict[str, Any], cfg: Config, dataset: Dataset) -> dict[str, Any]:
     """The checkpoint dict (utils/checkpoint.py) of a training state (commands/loop.py) and its run."""
-    return {**state, "config": cfg.to_dict(), "scaler": dataset.scaler.to_dict()}
+    return {
+        **state,
+        "config": cfg.to_dict(),
+        "scaler": dataset.scaler.to_dict(),
+        "background": list(dataset.background),
+    }
 
 
 def resumable_state(cfg: Config, result_dir: Path) -> dict[str, Any]:
@@ -108,7 +113,7 @@ def publish(run: FinishedRun, samples: np.ndarray | None) -> dict[str, Any] | No
     evaluation = None
     if cfg.evaluate and not result.stopped:
         with phases("evaluation"):
-            evaluation = score(model, dataset, cfg.seed)
+            evaluation = score(model, dataset, cfg.seed, baseline=True)
         write_json(out / "metrics.json", evaluation)
         print_evaluation(evaluation)
     wall = time.perf_counter() - run.started

@@ -74,7 +74,7 @@ def _train(cfg: Config, result_dir: Path, device: torch.device, snapshot_epochs:
         if epoch in frames:
             with phases("frames"):
                 path = run_dir / "frames" / f"epoch_{epoch:03d}.png"
-                plotting.save_frame(path, points, dataset.scaler.image_shape, results.frame_title(cfg, epoch, history))
+                plotting.save_frame(path, points, dataset.canvas, results.frame_title(cfg, epoch, history))
 
     def save_state(state: dict[str, Any]) -> None:
         save_checkpoint(state_path, run_state(state, cfg, dataset))

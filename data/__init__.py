@@ -23,11 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from data.picture import Population, load_picture
+from data.picture import BLACK, Population, load_picture
 from data.quiz import QUIZ_FILES, load_quiz, quiz_files_present
 from data.scaling import FEATURES, Scaler, round_to_grid
 from data.synthetic import synthetic_pi
 from utils.config import Config
+from utils.plotting import Canvas
 
 __all__ = [
     "DATA_KEYS",
@@ -54,11 +55,17 @@ class Dataset:
     source: str  # "quiz", "synthetic" or "image"
     name: str  # what a title calls it: "quiz π", "built-in π", the picture's file name
     protocol: str  # "fresh draw", "held-out split" or "in-sample"
+    background: tuple[int, int, int] = BLACK  # the picture's background color (data/picture.py)
 
     @property
     def scaled(self) -> np.ndarray:
         """(N, F) float32 training points in model space [0, 1]."""
         return self.scaler.to_model(self.train)
+
+    @property
+    def canvas(self) -> Canvas:
+        """What pictures of these points are painted on: the picture's size and background."""
+        return Canvas(self.scaler.image_shape, self.background)
 
     def describe(self) -> str:
         return f"{self.name}: {len(self.train)} training points, {len(self.test)} test points ({self.protocol})"
@@ -95,7 +102,7 @@ def load_dataset(cfg: Config, announce: bool = True) -> Dataset:
     if source == "quiz":
         points, shape = load_quiz(cfg.data_dir)
         train, test, protocol = held_out_split(points, cfg.holdout, rng)
-        name = "quiz π"
+        name, background = "quiz π", BLACK
     else:
         population = (
             synthetic_pi()
@@ -103,8 +110,8 @@ def load_dataset(cfg: Config, announce: bool = True) -> Dataset:
             else load_picture(cfg.image_path, cfg.mask_path, cfg.image_threshold)
         )
         train, test, protocol = draw_from(population, cfg.num_points, cfg.holdout, rng)
-        shape, name = population.shape, population.name
-    dataset = Dataset(train, test, Scaler.for_image(*shape), source, name, protocol)
+        shape, name, background = population.shape, population.name, population.background
+    dataset = Dataset(train, test, Scaler.for_image(*shape), source, name, protocol, background)
     if announce:
         print(f"data: {dataset.describe()}")
         if cfg.dataset == "auto" and source == "synthetic":

@@ -1,13 +1,22 @@
 """A user's picture as a point population: its foreground pixels as (row, column, r, g, b).
 
 Which pixels are foreground, in this order of precedence:
-    mask_path given      the mask's bright pixels (grey value > 127), as sparse_pi.jpg marks the quiz points
+    mask_path given        the mask's bright pixels (grey value > 127), as sparse_pi.jpg marks the quiz points
     the picture has alpha  pixels with alpha > 0 (RGBA, LA, or a palette with transparency)
-    otherwise            pixels brighter than `threshold` on their brightest channel
+    a dark background      pixels brighter than `threshold` on their brightest channel
+    a light or colored one pixels that differ from the background color by more than `threshold`
+                           on some channel
 
-The default threshold (64, a quarter of the range) keeps JPEG halos around strokes on a black
-background out: on benchmarks/pictures.py's word.jpg (JPEG quality 90, saturated colors) 48 of
-17,260 foreground pixels are halo at 64, 159 at 48. A darker foreground needs a lower threshold.
+The background is read from the picture's border (its outermost row and column of pixels on each
+side): its median color, if at least half of the border lies within BACKGROUND_SPREAD levels of it
+(a plain page, a logo's white). A median no brighter than `threshold` is a dark background, and
+the rule for it is the brightness rule (the same as a difference from black). A border with no
+dominant color (a photograph that fills the frame) has no background to tell apart: one message
+asks for a mask or transparency.
+
+The default threshold (64, a quarter of the range) keeps JPEG halos around strokes out: on
+benchmarks/pictures.py's word.jpg (JPEG quality 90, saturated colors, on black) 48 of 17,260
+foreground pixels are halo at 64, 159 at 48. A foreground close to its background needs a lower one.
 """
 
 from __future__ import annotations
@@ -22,6 +31,8 @@ from utils.errors import UserError
 
 MAX_PIXELS = 40_000_000  # 40 MP: ~1 GB of working memory while loading; larger pictures are refused
 MIN_POINTS = 200  # fewer foreground pixels than this are too few to learn a distribution from
+BACKGROUND_SPREAD = 32  # levels (0..255) a border pixel may differ from the border's median and count as background
+BLACK = (0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,7 @@ class Population:
     points: np.ndarray  # (P, 5) float32: row, column, r, g, b of every foreground pixel
     shape: tuple[int, int]  # (height, width) of the picture
     name: str
+    background: tuple[int, int, int] = BLACK  # the color around the foreground: what frames are drawn on
 
 
 def _open(path: Path, what: str) -> Image.Image:
@@ -62,6 +74,33 @@ def _pixels(image: Image.Image, path: Path, what: str) -> tuple[np.ndarray, np.n
     return rgba[:, :, :3], (rgba[:, :, 3] if has_alpha else None)
 
 
+def border_background(rgb: np.ndarray) -> tuple[tuple[int, int, int], float]:
+    """(median color of the border of rgb (H, W, 3), share of border pixels within BACKGROUND_SPREAD of it)."""
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)  # (2W + 2H, 3)
+    median = np.median(border, axis=0).round().astype(np.int16)
+    share = float((np.abs(border - median).max(axis=1) <= BACKGROUND_SPREAD).mean())
+    r, g, b = (int(c) for c in median)
+    return (r, g, b), share
+
+
+def _foreground_without_mask(
+    rgb: np.ndarray, path: Path, threshold: int
+) -> tuple[np.ndarray, str, tuple[int, int, int]]:
+    """(foreground (H, W) bool, the rule in words, background color) from the picture's own colors."""
+    color, share = border_background(rgb)
+    if max(color) <= threshold:  # a dark background: the brightness rule
+        return rgb.max(axis=2) > threshold, f"pixels brighter than image_threshold={threshold}", BLACK
+    if share < 0.5:
+        raise UserError(
+            f"cannot tell the background of '{path}': its border has no dominant color (the most common one, "
+            f"{color}, covers {share:.0%} of it); give a mask_path, a PNG with transparency, or a picture "
+            "on a plain background."
+        )
+    difference = np.abs(rgb.astype(np.int16) - np.array(color, dtype=np.int16)).max(axis=2)
+    rule = f"pixels that differ from the background {color} by more than image_threshold={threshold}"
+    return difference > threshold, rule, color
+
+
 def load_picture(image_path: str, mask_path: str = "", threshold: int = 64) -> Population:
     """Read a picture (PNG or JPEG, any size and aspect ratio; RGB, RGBA or grey) as its foreground points."""
     path = Path(image_path)
@@ -77,20 +116,17 @@ def load_picture(image_path: str, mask_path: str = "", threshold: int = 64) -> P
                 f"mask_path '{mpath}' is {mask_rgb.shape[1]}x{mask_rgb.shape[0]} but image_path '{path}' is "
                 f"{width}x{height}; the mask must have the picture's size."
             )
-        foreground = mask_rgb.max(axis=2) > 127
-        rule = f"bright pixels of mask_path '{mpath}'"
+        foreground, rule, background = mask_rgb.max(axis=2) > 127, f"bright pixels of mask_path '{mpath}'", BLACK
     elif alpha is not None:
-        foreground = alpha > 0
-        rule = "pixels with alpha > 0"
+        foreground, rule, background = alpha > 0, "pixels with alpha > 0", BLACK
     else:
-        foreground = rgb.max(axis=2) > threshold
-        rule = f"pixels brighter than image_threshold={threshold}"
+        foreground, rule, background = _foreground_without_mask(rgb, path, threshold)
     count = int(foreground.sum())
     if count == 0:
         brightest = int(rgb.max())
         raise UserError(
             f"'{path}' has no foreground pixels ({rule}; its brightest value is {brightest}); "
-            "lower image_threshold, or give a picture with a bright shape on a dark background."
+            "lower image_threshold, or give a picture whose shape stands out from its background."
         )
     if count < MIN_POINTS:
         raise UserError(
@@ -98,10 +134,7 @@ def load_picture(image_path: str, mask_path: str = "", threshold: int = 64) -> P
             "from. Use a larger picture or lower image_threshold."
         )
     if count > 0.9 * height * width and mask_path == "" and alpha is None:
-        print(
-            f"note: {count / (height * width):.0%} of '{path}' is foreground ({rule}); on a light background, "
-            "give a mask_path or a picture with a dark background."
-        )
+        print(f"note: {count / (height * width):.0%} of '{path}' is foreground ({rule}); a mask_path can tell it.")
     rows, cols = np.nonzero(foreground)
     points = np.column_stack([rows, cols, rgb[rows, cols]]).astype(np.float32)
-    return Population(points=points, shape=(height, width), name=path.name)
+    return Population(points=points, shape=(height, width), name=path.name, background=background)

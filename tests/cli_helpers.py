@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import torch
 
 from tests.conftest import ROOT
 
@@ -38,3 +41,20 @@ def run(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.Complete
     if check:
         assert proc.returncode == 0, proc.stderr[-2000:]
     return proc
+
+
+def epoch_on_disk(path: Path) -> int:
+    """The epoch of the checkpoint or run state at `path`, 0 while there is none (or it is being replaced)."""
+    try:
+        return int(torch.load(path, weights_only=True)["epoch"])
+    except (FileNotFoundError, RuntimeError, EOFError, KeyError):  # not there yet
+        return 0
+
+
+def wait_for_epoch(path: Path, epoch: int, proc: subprocess.Popen, seconds: float = 300) -> None:
+    """Wait until the state at `path` holds `epoch` finished epochs (the state a stop test needs)."""
+    deadline = time.time() + seconds
+    while epoch_on_disk(path) < epoch:
+        assert proc.poll() is None, "the run ended before the state was written"
+        assert time.time() < deadline, f"no epoch {epoch} in {path} after {seconds} s"
+        time.sleep(0.02)

@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -20,9 +19,9 @@ import yaml
 from PIL import Image
 
 from models import colored_pi_generator
-from tests.cli_helpers import TINY, run
+from tests.cli_helpers import TINY, run, wait_for_epoch
 from tests.conftest import ROOT
-from utils.plotting import TITLE_HEIGHT
+from utils.plotting import title_height
 
 pytestmark = pytest.mark.slow  # every test here runs `python main.py` in a fresh process
 
@@ -109,8 +108,9 @@ def test_frames_keep_the_pictures_aspect_ratio(tmp_path: Path):
     frame = iio.imread(result / "epoch_002.png")
     height, width = frame.shape[:2]
     assert width == 180 * 2  # scaled up by 2 to reach 320 pixels on the long side
-    assert height == 60 * 2 + TITLE_HEIGHT
-    painted = frame[TITLE_HEIGHT:, :, :3].max(axis=2)[::2, ::2] > 0  # back to picture pixels: (60, 180)
+    bar = title_height(width)
+    assert height == 60 * 2 + bar
+    painted = frame[bar:, :, :3].max(axis=2)[::2, ::2] > 0  # back to picture pixels: (60, 180)
     inside, outside = (
         painted[10:50, 20:160].mean(),
         np.concatenate([painted[:, :15].ravel(), painted[:, 165:].ravel()]).mean(),
@@ -196,9 +196,8 @@ def test_a_stop_signal_saves_and_resume_finishes(tmp_path: Path, signum: int, co
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    deadline = time.time() + 120
-    while not (result / ".run" / "frames" / "epoch_002.png").exists() and time.time() < deadline:
-        time.sleep(0.05)
+    # the state of epoch 2 is on disk once epoch 2 is the run's last finished epoch (its frame comes earlier)
+    wait_for_epoch(result / ".run" / "state.pt", 2, proc)
     proc.send_signal(signum)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == code, err[-2000:]

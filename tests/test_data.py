@@ -10,6 +10,7 @@ from data.quiz import load_quiz
 from data.synthetic import synthetic_pi
 from tests.conftest import with_
 from utils.errors import UserError
+from utils.plotting import render
 
 
 def test_quiz_points_follow_row_column_convention(quiz_dir: Path, tiny_cfg):
@@ -216,7 +217,9 @@ def test_bad_pictures_get_one_clear_message(tmp_path: Path, monkeypatch):
 
 
 def test_image_dataset_through_the_config(tmp_path: Path, tiny_cfg):
-    Image.fromarray(np.full((40, 80, 3), 200, dtype=np.uint8)).save(tmp_path / "wide.png")  # 3200 pixels
+    rgb = np.zeros((40, 80, 3), dtype=np.uint8)
+    rgb[2:38, 2:78] = 200  # 2736 foreground pixels
+    Image.fromarray(rgb).save(tmp_path / "wide.png")
     ds = load_dataset(with_(tiny_cfg, dataset="image", image_path=str(tmp_path / "wide.png"), num_points=1000))
     assert ds.source == "image"
     assert ds.protocol == "fresh draw"
@@ -264,3 +267,64 @@ def test_the_split_depends_on_the_seed_only(tiny_cfg):
     np.testing.assert_array_equal(a.test, b.test)
     c = load_dataset(with_(tiny_cfg, seed=1), announce=False)
     assert not np.array_equal(a.train, c.train)
+
+
+# --- a picture's background -------------------------------------------------------------------------
+
+
+def _logo(background: tuple[int, int, int], ink: tuple[int, int, int]) -> tuple[Image.Image, np.ndarray]:
+    """A 120x160 picture: a ring and a bar in `ink` on `background`; and the (H, W) mask of the ink."""
+    yy, xx = np.mgrid[:120, :160]
+    ring = np.abs(np.hypot(yy - 60, xx - 55) - 35) < 8
+    bar = (yy > 30) & (yy < 90) & (xx > 110) & (xx < 135)
+    mask = ring | bar
+    rgb = np.empty((120, 160, 3), dtype=np.uint8)
+    rgb[:] = background
+    rgb[mask] = ink
+    return Image.fromarray(rgb), mask
+
+
+def test_a_logo_on_white_jpeg_is_its_ink_not_the_page(tmp_path: Path):
+    image, mask = _logo((255, 255, 255), (200, 30, 40))
+    image.save(tmp_path / "logo.jpg", quality=85)  # JPEG: the page and the edges are no longer exact
+    population = load_picture(str(tmp_path / "logo.jpg"))
+    assert all(c >= 245 for c in population.background)  # the page's white, read from the border
+    assert abs(len(population.points) - mask.sum()) < 0.05 * mask.sum()
+    rows, cols = population.points[:, 0].astype(int), population.points[:, 1].astype(int)
+    assert mask[rows, cols].mean() > 0.95  # the points are the ink
+    assert np.median(population.points[:, 2]) > 150  # and red, as the ink is
+
+
+def test_a_drawing_on_a_colored_page(tmp_path: Path):
+    image, mask = _logo((240, 225, 170), (30, 60, 140))  # dark blue strokes on a yellowish page
+    image.save(tmp_path / "page.png")
+    population = load_picture(str(tmp_path / "page.png"))
+    assert population.background == (240, 225, 170)
+    assert len(population.points) == mask.sum()
+
+
+def test_a_dark_background_keeps_the_brightness_rule(tmp_path: Path):
+    image, mask = _logo((0, 0, 0), (40, 200, 90))
+    image.save(tmp_path / "dark.png")
+    population = load_picture(str(tmp_path / "dark.png"))
+    assert population.background == (0, 0, 0)
+    assert len(population.points) == mask.sum()
+
+
+def test_no_background_to_tell_apart_is_one_message(tmp_path: Path):
+    noise = np.random.default_rng(0).integers(0, 256, (80, 100, 3), dtype=np.uint8)  # like a photograph's edge
+    noise[:, :, 0] = np.maximum(noise[:, :, 0], 128)  # bright enough that it is not a dark background
+    Image.fromarray(noise).save(tmp_path / "photo.png")
+    with pytest.raises(UserError, match=r"cannot tell the background of .*mask_path.*transparency"):
+        load_picture(str(tmp_path / "photo.png"))
+
+
+def test_frames_are_painted_on_the_pictures_background(tmp_path: Path, tiny_cfg):
+    image, _ = _logo((250, 250, 250), (10, 10, 10))
+    image.save(tmp_path / "ink.png")
+    ds = load_dataset(with_(tiny_cfg, dataset="image", image_path=str(tmp_path / "ink.png"), num_points=500))
+    assert ds.canvas.background == (250, 250, 250)
+    picture = render(ds.train, ds.canvas)
+    assert (picture[0, 0] == 250).all()  # the page where no point is
+    row, col = ds.train[0, :2].astype(int)
+    assert (picture[row, col] < 60).all()  # the dark ink where a point is

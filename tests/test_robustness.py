@@ -19,18 +19,11 @@ import commands.generate
 import utils.io
 from commands import run_generate, run_train
 from models import colored_pi_generator
-from tests.cli_helpers import TINY, run
+from tests.cli_helpers import TINY, epoch_on_disk, run, wait_for_epoch
 from tests.conftest import ROOT, with_
 from utils.config import load_config
 from utils.errors import UserError
 from utils.lock import LOCK_NAME, RunLock
-
-
-def _epoch_on_disk(path: Path) -> int:
-    try:
-        return int(torch.load(path, weights_only=True)["epoch"])
-    except (FileNotFoundError, RuntimeError, EOFError, KeyError):  # not there yet
-        return 0
 
 
 def _digest(path: Path) -> str:
@@ -48,12 +41,10 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path: Path):
         stderr=subprocess.DEVNULL,
     )
     state = killed / ".run" / "state.pt"
-    deadline = time.time() + 120
-    while _epoch_on_disk(state) < 2 and time.time() < deadline:
-        time.sleep(0.02)
+    wait_for_epoch(state, 2, proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
-    lost_at = _epoch_on_disk(state)
+    lost_at = epoch_on_disk(state)
     assert 2 <= lost_at < 6, "the kill must land mid-run"
     assert not (killed / "checkpoint.pt").exists()  # nothing published: no finished run to show
     run(*args, f"result_path={killed}", "resume=true")

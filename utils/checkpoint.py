@@ -6,6 +6,7 @@ A checkpoint is a dict:
     epoch:   the number of finished epochs
     history: {"total", "recons", "kld", "beta", "lr", "seconds"}: one value per finished epoch
     scaler:  the data-space <-> model-space map (so generation needs no data)
+    background: the picture's background color [r, g, b], what samples.png is painted on (optional)
     rng:     torch's global RNG and the shuffling generator, for a resume that continues the stream
 It holds only tensors and plain Python values, so `torch.load(weights_only=True)` reads it.
 Two files use the format (commands/run_folder.py): result_path/checkpoint.pt, the last published run, and

@@ -58,7 +58,7 @@ class Config:
     beta_end: float = 0.1  # with the gaussian likelihood, beta = 0.5 would be the ELBO (times 1/2)
     beta_cycles: int = 4
     seed: int = 0
-    device: Literal["auto", "cpu", "cuda"] = "cpu"
+    device: Literal["auto", "cpu", "cuda", "mps"] = "cpu"  # auto: CUDA, then Apple MPS, then the CPU
     threads: int = 0  # torch CPU threads; 0 = one per core, at most 4
     num_workers: int = 0  # DataLoader worker processes; 0 loads in the main process (fastest here)
     # outputs

@@ -1,7 +1,7 @@
 """Pictures: per-epoch frames, the GIF, real beside generated, loss curves, the latent space, the grid.
 
 Points are drawn as the picture they came from: each point paints its pixel (row x, column y) with
-its own color on a black canvas of the picture's size, scaled up by a whole factor. So a frame
+its own color on a canvas of the picture's size and background color, scaled up by a whole factor. So a frame
 keeps the picture's aspect ratio, stands upright (row 0 at the top, as scatter(y, x) with an
 inverted y axis would), and costs milliseconds, which matters at one frame per epoch.
 """
@@ -9,6 +9,7 @@ inverted y axis would), and costs milliseconds, which matters at one frame per e
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -22,18 +23,38 @@ from PIL import Image, ImageDraw, ImageFont
 
 from utils.io import atomic_write
 
-TITLE_HEIGHT = 22  # pixels of the title bar above a frame
 MIN_SIDE = 320  # frames are scaled up until their long side reaches this many pixels
+BLACK = (0, 0, 0)
 
 
-def render(points: np.ndarray, image_shape: tuple[int, int]) -> np.ndarray:
+@dataclass(frozen=True)
+class Canvas:
+    """What points are painted on: the picture's (height, width) and its background color."""
+
+    shape: tuple[int, int]
+    background: tuple[int, int, int] = BLACK
+
+
+def title_font_size(width: int) -> int:
+    """Title text in pixels for a frame `width` pixels wide: 1/28 of it (at least 13), so that it
+    stays readable where the report shows a 600-pixel frame 360 pixels wide."""
+    return max(13, width // 28)
+
+
+def title_height(width: int) -> int:
+    """Pixels of the title bar above a frame `width` pixels wide."""
+    return round(1.7 * title_font_size(width))
+
+
+def render(points: np.ndarray, canvas: Canvas) -> np.ndarray:
     """(H, W, 3) uint8 picture of (N, F) data-unit points: each paints its (rounded) pixel with its color."""
-    height, width = image_shape
-    canvas = np.zeros((height, width, 3), dtype=np.uint8)
+    height, width = canvas.shape
+    image = np.empty((height, width, 3), dtype=np.uint8)
+    image[:] = canvas.background
     rows = np.clip(np.rint(points[:, 0]), 0, height - 1).astype(np.intp)
     cols = np.clip(np.rint(points[:, 1]), 0, width - 1).astype(np.intp)
-    canvas[rows, cols] = np.clip(np.rint(points[:, 2:5]), 0, 255).astype(np.uint8)
-    return canvas
+    image[rows, cols] = np.clip(np.rint(points[:, 2:5]), 0, 255).astype(np.uint8)
+    return image
 
 
 def _scale(image_shape: tuple[int, int]) -> int:
@@ -43,13 +64,15 @@ def _scale(image_shape: tuple[int, int]) -> int:
 def _titled(canvas: np.ndarray, title: str, scale: int) -> Image.Image:
     """The canvas scaled up by `scale` (nearest neighbour) under a title bar."""
     body = Image.fromarray(canvas).resize((canvas.shape[1] * scale, canvas.shape[0] * scale), Image.Resampling.NEAREST)
-    framed = Image.new("RGB", (body.width, body.height + TITLE_HEIGHT), "black")
-    framed.paste(body, (0, TITLE_HEIGHT))
+    bar = title_height(body.width)
+    framed = Image.new("RGB", (body.width, body.height + bar), "black")
+    framed.paste(body, (0, bar))
     draw = ImageDraw.Draw(framed)
-    font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), 13)  # matplotlib's own font: has π and β
+    size = title_font_size(body.width)
+    font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size)  # matplotlib's own font: has π and β
     while len(title) > 4 and draw.textlength(title, font=font) > body.width - 8:
         title = title[:-2].rstrip(" ·") + "…"  # fit a long title into a narrow picture
-    draw.text((4, 3), title, fill="white", font=font)
+    draw.text((4, round(0.25 * size)), title, fill="white", font=font)
     return framed
 
 
@@ -58,15 +81,15 @@ def _save_png(path: Path, image: Image.Image) -> None:
     atomic_write(path, lambda tmp: image.save(tmp, format="PNG", compress_level=1))
 
 
-def save_frame(path: Path, points: np.ndarray, image_shape: tuple[int, int], title: str) -> None:
+def save_frame(path: Path, points: np.ndarray, canvas: Canvas, title: str) -> None:
     """A PNG of the points as a picture, with a title bar."""
-    _save_png(path, _titled(render(points, image_shape), title, _scale(image_shape)))
+    _save_png(path, _titled(render(points, canvas), title, _scale(canvas.shape)))
 
 
-def save_side_by_side(path: Path, panels: dict[str, np.ndarray], image_shape: tuple[int, int]) -> None:
+def save_side_by_side(path: Path, panels: dict[str, np.ndarray], canvas: Canvas) -> None:
     """Point sets side by side on the same axes (same picture size), each under its title."""
-    scale = _scale(image_shape)
-    images = [_titled(render(points, image_shape), title, scale) for title, points in panels.items()]
+    scale = _scale(canvas.shape)
+    images = [_titled(render(points, canvas), title, scale) for title, points in panels.items()]
     gap = 6
     joined = Image.new("RGB", (sum(i.width for i in images) + gap * (len(images) - 1), images[0].height), (40, 40, 40))
     for k, image in enumerate(images):
@@ -151,10 +174,10 @@ def save_latent_plot(path: Path, latents: np.ndarray, colors: np.ndarray, prior:
     _save_figure(fig, path)
 
 
-def save_grid(path: Path, rows: dict[str, dict[int, np.ndarray]], image_shape: tuple[int, int]) -> None:
+def save_grid(path: Path, rows: dict[str, dict[int, np.ndarray]], canvas: Canvas) -> None:
     """One row per model, one column per epoch: rows[name][epoch] = points."""
     columns = sorted({epoch for snaps in rows.values() for epoch in snaps})
-    height, width = image_shape
+    height, width = canvas.shape
     fig, axes = plt.subplots(
         len(rows),
         len(columns),
@@ -168,7 +191,7 @@ def save_grid(path: Path, rows: dict[str, dict[int, np.ndarray]], image_shape: t
             ax = axes[r][c]
             ax.set_axis_off()
             if epoch in snaps:
-                ax.imshow(render(snaps[epoch], image_shape), interpolation="nearest")
+                ax.imshow(render(snaps[epoch], canvas), interpolation="nearest")
                 ax.set_title(f"{name} · epoch {epoch}", color="white", fontsize=8)
     fig.tight_layout()
     _save_figure(fig, path)

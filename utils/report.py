@@ -22,6 +22,7 @@ th { background: #f3f3f3; text-align: left; } td.num { text-align: right; font-v
 td.no { color: #b00; font-weight: 600; } td.yes { color: #070; }
 figure { display: inline-block; margin: 4px 10px 10px 0; vertical-align: top; }
 figcaption { font-size: 12px; color: #555; } img { max-width: 100%; border: 1px solid #ccc; }
+.lead { font-size: 16px; max-width: 900px; background: #f4f8ff; border-left: 4px solid #4a7bd0; padding: 8px 12px; }
 pre { background: #f6f6f6; padding: 10px; font-size: 12px; overflow-x: auto; } .note { color: #555; }
 """
 
@@ -30,6 +31,7 @@ pre { background: #f6f6f6; padding: 10px; font-size: 12px; overflow-x: auto; } .
 class Report:
     title: str
     info: dict[str, str]  # the run in facts: data, model, epochs, wall time, device, ...
+    lead: str = ""  # a sentence or two in words, above everything else
     sections: list[tuple[str, str]] = field(default_factory=list)  # (heading, HTML body)
 
     def add(self, heading: str, body: str) -> None:
@@ -69,7 +71,8 @@ def render_html(report: Report) -> str:
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(report.title)}</title>'
         f"<style>{STYLE}</style></head><body>\n<h1>{html.escape(report.title)}</h1>\n"
-        f"<table>{info}</table>\n{body}</body></html>\n"
+        + (f'<p class="lead">{html.escape(report.lead)}</p>\n' if report.lead else "")
+        + f"<table>{info}</table>\n{body}</body></html>\n"
     )
 
 
