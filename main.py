@@ -4,6 +4,7 @@
     python main.py generate -n N -o FILE [--seed S] [key=value ...]
     python main.py evaluate [key=value ...]
     python main.py compare [key=value ...]
+    python main.py sweep KEY=V1,V2,... [KEY=V1,V2 ...] [key=value ...] [--scheduler ADDRESS]
 
 Exit codes: 0 done, 2 bad input (one `error:` line), 130 stopped by Ctrl-C, 143 stopped by SIGTERM.
 """
@@ -15,7 +16,7 @@ import signal
 import sys
 from types import FrameType
 
-COMMANDS = ("train", "generate", "evaluate", "compare")
+COMMANDS = ("train", "generate", "evaluate", "compare", "sweep")
 
 
 def parse_args(argv: list[str]) -> tuple[str, argparse.Namespace]:
@@ -30,6 +31,7 @@ def parse_args(argv: list[str]) -> tuple[str, argparse.Namespace]:
     parser.add_argument("-n", type=int, default=1000, help="generate: number of points")
     parser.add_argument("-o", "--output", default="generated.npy", help="generate: output .npy or .csv file")
     parser.add_argument("--seed", type=int, default=None, help="generate: seed for reproducible points")
+    parser.add_argument("--scheduler", default=None, help="sweep: a Dask scheduler's address, e.g. tcp://host:8786")
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. epochs=5")
     return command, parser.parse_intermixed_args(argv)
 
@@ -51,8 +53,14 @@ def main(argv: list[str]) -> int:
     try:
         import commands
         from models import check_model_name
-        from utils.config import load_config
+        from utils.config import load_config, load_grid
 
+        if command == "sweep":
+            grid = load_grid(args.config, args.overrides)  # every combination, each validated before any run
+            for _, run_cfg in grid:
+                check_model_name(run_cfg.model)
+            commands.run_sweep(grid, grid[0][1].result_path, args.scheduler)
+            return 0
         cfg = load_config(args.config, args.overrides)
         check_model_name(cfg.model)
         if command == "train":

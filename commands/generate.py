@@ -29,7 +29,7 @@ def generate_from_checkpoint(cfg: Config, result_dir: Path) -> RunOutputs:
     canvas = plotting.Canvas(trained.scaler.image_shape, (r, g, b))
     plotting.save_frame(result_dir / "samples.png", points, canvas, f"samples · epoch {epoch}")
     print(f"loaded {path} (epoch {epoch}); wrote samples.npy and samples.png")
-    return RunOutputs(trained.state["history"], {}, None)
+    return RunOutputs(trained.state["history"], None)
 
 
 def run_generate(cfg: Config, n: int, out: str, seed: int | None) -> None:

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from commands.loop import TrainResult
@@ -36,7 +35,6 @@ class RunOutputs:
     """What `run_train` returns to its callers (compare, benchmarks, tests)."""
 
     history: dict[str, list[float]]
-    snapshots: dict[int, np.ndarray]  # epoch -> generated points (data units) drawn at that epoch
     evaluation: dict[str, Any] | None
     dataset: Dataset | None = None
     model: VAE | None = None

@@ -12,7 +12,7 @@ import yaml
 
 from commands.evaluation import verdict
 from commands.loop import HISTORY_KEYS
-from commands.records import FinishedRun, RunOutputs
+from commands.records import FinishedRun
 from data import Dataset
 from models import sample_points
 from models.vae import VAE
@@ -173,48 +173,4 @@ def write_evaluation_report(
     report.add("Training", _frame_strip(frames) + "<br>" + figure("loss.png", "losses per epoch"))
     _metrics_section(report, evaluation)
     report.add("Config", preformatted(yaml.safe_dump(state["config"], sort_keys=False)))
-    write_report(result_dir / "report.html", report)
-
-
-def write_compare_report(
-    result_dir: Path,
-    cfg: Config,
-    outputs: dict[str, RunOutputs],
-    dataset: Dataset,
-    columns: dict[str, dict[str, float]],
-    grid_epochs: tuple[int, ...],
-) -> None:
-    """compare_grid.png, compare_loss.png, real_vs_generated.png and one report.html for all models."""
-    shape = dataset.canvas
-    plotting.save_grid(
-        result_dir / "compare_grid.png",
-        {name: {e: out.snapshots[e] for e in grid_epochs} for name, out in outputs.items()},
-        shape,
-    )
-    plotting.save_loss_plot(result_dir / "compare_loss.png", {name: out.history for name, out in outputs.items()})
-    n = min(cfg.num_gen_points, len(dataset.test))
-    panels = {f"real ({n} test points)": dataset.test[:n]}
-    panels |= {name: out.snapshots[cfg.epochs][:n] for name, out in outputs.items()}
-    plotting.save_side_by_side(result_dir / "real_vs_generated.png", panels, shape)
-    facts = {
-        "data": f"{dataset.describe()} ({dataset.source})",
-        "models": ", ".join(outputs),
-        "epochs": f"{cfg.epochs} each, batch {cfg.batch_size}, lr {cfg.lr}",
-        "device": f"{torch.get_num_threads()} threads; torch {torch.__version__}",
-    }
-    report = Report(f"pi-vae: models compared on {dataset.name}", facts)
-    report.add("Real and generated points", figure("real_vs_generated.png", "real, then each model's samples"))
-    report.add(
-        "Training",
-        figure("compare_grid.png", "samples during training") + "<br>" + figure("compare_loss.png", "losses per epoch"),
-    )
-    report.add(
-        "Metrics",
-        paragraph(
-            "each model's samples and the mixture baseline vs the same real test points; "
-            "each model's own report is in compare/<model>/report.html"
-        )
-        + metrics_table(columns, None),
-    )
-    report.add("Config", preformatted(config_to_yaml(cfg)))
     write_report(result_dir / "report.html", report)

@@ -76,6 +76,19 @@ def resumable_state(cfg: Config, result_dir: Path) -> dict[str, Any]:
     return state
 
 
+def can_resume(cfg: Config, result_dir: Path) -> bool:
+    """Whether result_dir holds a run of this config cut short: a state to continue with `resume=true`."""
+    for path in (result_dir / RUN_DIR / STATE_NAME, result_dir / CHECKPOINT_NAME):
+        if path.is_file():
+            try:
+                state = load_checkpoint(path)
+            except UserError:  # a damaged or old file: a fresh run replaces it
+                return False
+            same = all(state["config"].get(key) == getattr(cfg, key) for key in RESUME_KEYS)
+            return same and state["epoch"] < cfg.epochs
+    return False
+
+
 def epoch_of(frame: Path) -> int:
     return int(frame.stem.split("_")[1])
 

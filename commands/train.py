@@ -37,20 +37,17 @@ from utils.lock import RunLock
 from utils.timing import Phases
 
 
-def run_train(cfg: Config, snapshot_epochs: tuple[int, ...] = ()) -> RunOutputs:
-    """`python main.py`: train (or resume) and write every result file; or generate only (retrain: false).
-
-    `snapshot_epochs`: epochs whose samples are kept in the outputs besides the frames' (compare's grid).
-    """
+def run_train(cfg: Config) -> RunOutputs:
+    """`python main.py`: train (or resume) and write every result file; or generate only (retrain: false)."""
     device = setup_runtime(cfg)
     result_dir = prepare_result_dir(cfg.result_path)
     if not cfg.retrain:
         return generate_from_checkpoint(cfg, result_dir)
     with RunLock(result_dir):
-        return _train(cfg, result_dir, device, snapshot_epochs)
+        return _train(cfg, result_dir, device)
 
 
-def _train(cfg: Config, result_dir: Path, device: torch.device, snapshot_epochs: tuple[int, ...]) -> RunOutputs:
+def _train(cfg: Config, result_dir: Path, device: torch.device) -> RunOutputs:
     started, phases = time.perf_counter(), Phases()
     run_dir, state_path = result_dir / RUN_DIR, result_dir / RUN_DIR / STATE_NAME
     resume_from = resumable_state(cfg, result_dir) if cfg.resume else None
@@ -63,18 +60,17 @@ def _train(cfg: Config, result_dir: Path, device: torch.device, snapshot_epochs:
             print(f"note: replacing the unfinished run in {run_dir} (resume=true would have continued it)")
         shutil.rmtree(run_dir, ignore_errors=True)
     (run_dir / "frames").mkdir(parents=True, exist_ok=True)
-    frames, snapshots = set(frame_epochs(cfg)), {}
+    frames, drawn = set(frame_epochs(cfg)), {}  # drawn: epoch -> the frame's points
 
     def on_epoch_end(epoch: int, history: History) -> None:
-        if epoch not in frames and epoch not in snapshot_epochs:
+        if epoch not in frames:
             return
         with phases("sampling"):
             points = results.draw_samples(model, dataset, cfg.num_gen_points, cfg.seed, preview=epoch < cfg.epochs)
-        snapshots[epoch] = points
-        if epoch in frames:
-            with phases("frames"):
-                path = run_dir / "frames" / f"epoch_{epoch:03d}.png"
-                plotting.save_frame(path, points, dataset.canvas, results.frame_title(cfg, epoch, history))
+        drawn[epoch] = points
+        with phases("frames"):
+            path = run_dir / "frames" / f"epoch_{epoch:03d}.png"
+            plotting.save_frame(path, points, dataset.canvas, results.frame_title(cfg, epoch, history))
 
     def save_state(state: dict[str, Any]) -> None:
         save_checkpoint(state_path, run_state(state, cfg, dataset))
@@ -87,11 +83,11 @@ def _train(cfg: Config, result_dir: Path, device: torch.device, snapshot_epochs:
             f"results in '{result_dir}' are untouched. Lower lr if the loss diverged."
         )
     # a finished run's last frame was drawn with the full fit and the run's seed: exactly samples.npy
-    final = snapshots.get(result.epoch) if result.stopped is None and result.epoch == cfg.epochs else None
+    final = drawn.get(result.epoch) if result.stopped is None and result.epoch == cfg.epochs else None
     run = FinishedRun(cfg, result_dir, model, dataset, result, resume_from is None, device, started, phases)
     evaluation = publish(run, final)
     _explain_stop(run)
-    return RunOutputs(result.history, snapshots, evaluation, dataset, model, phases.seconds)
+    return RunOutputs(result.history, evaluation, dataset, model, phases.seconds)
 
 
 def _explain_stop(run: FinishedRun) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import os
 import typing
 from dataclasses import dataclass, fields
@@ -191,6 +192,46 @@ def parse_overrides(overrides: list[str]) -> dict[str, Any]:
 
 def load_config(path: str | os.PathLike[str] | None, overrides: list[str]) -> Config:
     """Read the YAML file (if any), apply `key=value` overrides, and validate everything once."""
+    values = _read_file(path)
+    values.update(parse_overrides(overrides))
+    return config_from_dict(values, "the config")
+
+
+NOT_SWEPT = ("result_path", "resume", "retrain")  # a sweep sets these for each of its runs
+
+
+def load_grid(path: str | os.PathLike[str] | None, overrides: list[str]) -> list[tuple[dict[str, Any], Config]]:
+    """Every combination of the comma-separated values in `overrides`, each validated once.
+
+    ["seed=0,1", "latent_dim=4,6", "epochs=50"] -> 4 (swept values, Config) pairs, the first key
+    varying slowest: ({"seed": 0, "latent_dim": 4}, Config(seed=0, latent_dim=4, epochs=50)), ...
+    """
+    values = _read_file(path)
+    axes: dict[str, list[str]] = {}
+    for item in overrides:
+        key, _, raw = item.partition("=")
+        if "," not in raw:
+            values.update(parse_overrides([item]))
+            continue
+        if key in NOT_SWEPT or key in axes:
+            raise UserError(f"cannot sweep '{key}' (given twice, or set by the sweep for each run).")
+        if any(not choice for choice in raw.split(",")):
+            raise UserError(f"'{item}' has an empty value; write e.g. {key}=1,2,3.")
+        axes[key] = [f"{key}={choice}" for choice in raw.split(",")]
+        parse_overrides(axes[key][:1])  # an unknown key is named before any value is read
+    grid = []
+    for combination in itertools.product(*axes.values()):
+        swept = parse_overrides(list(combination))
+        grid.append((swept, config_from_dict({**values, **swept}, f"the sweep's run {_words(swept)}")))
+    return grid
+
+
+def _words(swept: dict[str, Any]) -> str:
+    return " ".join(f"{key}={value}" for key, value in swept.items()) or "(no swept keys)"
+
+
+def _read_file(path: str | os.PathLike[str] | None) -> dict[str, Any]:
+    """The key: value pairs of a YAML config file (none for None), every key checked against Config."""
     values: dict[str, Any] = {}
     if path is not None:
         file = Path(path)
@@ -210,8 +251,7 @@ def load_config(path: str | os.PathLike[str] | None, overrides: list[str]) -> Co
             if key not in FIELDS:
                 raise _unknown_key(str(key), f"'{file}'")
         values.update(loaded)
-    values.update(parse_overrides(overrides))
-    return config_from_dict(values, "the config")
+    return values
 
 
 def config_to_yaml(cfg: Config) -> str:

@@ -174,24 +174,25 @@ def save_latent_plot(path: Path, latents: np.ndarray, colors: np.ndarray, prior:
     _save_figure(fig, path)
 
 
-def save_grid(path: Path, rows: dict[str, dict[int, np.ndarray]], canvas: Canvas) -> None:
-    """One row per model, one column per epoch: rows[name][epoch] = points."""
-    columns = sorted({epoch for snaps in rows.values() for epoch in snaps})
-    height, width = canvas.shape
+def save_frame_grid(path: Path, rows: dict[str, dict[int, Path]]) -> None:
+    """Frames (PNG files) in a grid: one row per run name, one column per epoch; rows[name][epoch] = frame."""
+    columns = sorted({epoch for frames in rows.values() for epoch in frames})
+    first = Image.open(next(iter(next(iter(rows.values())).values())))
+    aspect = first.height / first.width
     fig, axes = plt.subplots(
         len(rows),
         len(columns),
-        figsize=(2.4 * len(columns), 2.4 * len(rows) * height / width + 0.3),
-        dpi=80,
+        figsize=(2.6 * len(columns), 2.6 * len(rows) * aspect + 0.3),
+        dpi=100,
         facecolor="black",
         squeeze=False,
     )
-    for r, (name, snaps) in enumerate(rows.items()):
+    for r, (name, frames) in enumerate(rows.items()):
         for c, epoch in enumerate(columns):
             ax = axes[r][c]
             ax.set_axis_off()
-            if epoch in snaps:
-                ax.imshow(render(snaps[epoch], canvas), interpolation="nearest")
+            if epoch in frames:
+                ax.imshow(np.asarray(Image.open(frames[epoch]).convert("RGB")), interpolation="lanczos")
                 ax.set_title(f"{name} · epoch {epoch}", color="white", fontsize=8)
     fig.tight_layout()
     _save_figure(fig, path)
