@@ -17,7 +17,17 @@ MODELS: dict[str, type[TransformerVAE] | type[VanillaVAE]] = {
     "vanilla_vae": VanillaVAE,
 }
 # the config keys that shape a model's weights and its sampling prior: a checkpoint resumes only with the same
-MODEL_KEYS = ("model", "hidden_dim", "num_head", "num_layers", "latent_dim", "likelihood", "prior", "prior_components")
+MODEL_KEYS = (
+    "model",
+    "hidden_dim",
+    "num_head",
+    "num_layers",
+    "latent_dim",
+    "likelihood",
+    "prior",
+    "prior_components",
+    "noise_covariance",
+)
 
 
 def check_model_name(name: str) -> None:
@@ -40,4 +50,5 @@ def build_model(cfg: Config, scaler: Scaler) -> VAE:
         prior_components=cfg.prior_components if cfg.prior == "gmm" else 0,
         likelihood=cfg.likelihood,
         output_noise=cfg.output_noise,
+        noise_covariance=cfg.noise_covariance,
     )

@@ -60,8 +60,9 @@ class TransformerVAE(VAE):
         prior_components: int,
         likelihood: str,
         output_noise: float,
+        noise_covariance: str,
     ):
-        super().__init__(scaler, latent_dim, prior_components, likelihood, output_noise)
+        super().__init__(scaler, latent_dim, prior_components, likelihood, output_noise, noise_covariance)
         assert hidden_dim % num_head == 0, f"hidden_dim {hidden_dim} not divisible by num_head {num_head}"
         f, h = self.n_features, hidden_dim
         self.hidden_dim = h

@@ -28,8 +28,11 @@ values as the picture has; a plain Gaussian fits the mean of clipped values belo
 too few (a gradient-boosted classifier told them apart at 0.58 on a saturated test picture).
 
 Sampling adds N(0, σ_f²) noise to the decoded mean, with σ_f measured on the training points by
-`calibrate`, and clamps to the data's range. "mse" is the seed's squared error; its samples add the
-residual std the same way.
+`calibrate`, and clamps to the data's range. With noise_covariance "full" the noise has the
+residuals' correlations too, N(0, D R D) with D = diag(σ_f) and R the correlation of the residuals
+of the points with no censored value (structured output noise, Dorta et al. 2018): a decoder that
+misses a color direction leaves residuals that are correlated across channels. "mse" is the seed's
+squared error; its samples add the residual std the same way.
 """
 
 from __future__ import annotations
@@ -71,9 +74,18 @@ def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tenso
 class VAE(nn.Module):
     """Base class; see the module docstring. Inputs and outputs are (B, F) in model space [0, 1]."""
 
-    def __init__(self, scaler: Scaler, latent_dim: int, prior_components: int, likelihood: str, output_noise: float):
+    def __init__(
+        self,
+        scaler: Scaler,
+        latent_dim: int,
+        prior_components: int,
+        likelihood: str,
+        output_noise: float,
+        noise_covariance: str,
+    ):
         super().__init__()
         assert likelihood in ("gaussian", "mse"), f"unknown likelihood {likelihood!r}"
+        assert noise_covariance in ("diagonal", "full"), f"unknown noise_covariance {noise_covariance!r}"
         self.n_features = scaler.n_features
         self.latent_dim = latent_dim
         self.likelihood = likelihood
@@ -96,6 +108,9 @@ class VAE(nn.Module):
         self.register_buffer("censored", torch.tensor([m > 0 for m in scaler.margin]))
         # (F,) the decoder's std per feature, measured on the training points by `calibrate`
         self.register_buffer("noise_std", torch.zeros(self.n_features))
+        # (F, F) Cholesky factor of the residuals' correlation (module docstring); only for "full"
+        self.noise_chol: torch.Tensor | None  # a None buffer is not in the state_dict
+        self.register_buffer("noise_chol", torch.eye(self.n_features) if noise_covariance == "full" else None)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
@@ -172,12 +187,18 @@ class VAE(nn.Module):
         mu, _ = self.encode(x)
         self.prior.fit(mu, generator, em_iters)
         at_low, at_high = self._ends(x)
-        self.noise_std.copy_(self._optimal_var(x, self.decode(mu), ~(at_low | at_high), self.quantum).sqrt())
+        inside, x_hat = ~(at_low | at_high), self.decode(mu)
+        self.noise_std.copy_(self._optimal_var(x, x_hat, inside, self.quantum).sqrt())
+        if self.noise_chol is not None:
+            self.noise_chol.copy_(residual_correlation_chol(x - x_hat, inside))
         self.train(was_training)
 
     def _noise(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
-        """(n, F) output noise N(0, (output_noise·σ_f)²), drawn on the CPU."""
-        return torch.randn(n, self.n_features, generator=generator).mul_(self.output_noise * self.noise_std.cpu())
+        """(n, F) output noise N(0, output_noise² D R D), D = diag(σ_f), R = I or the residuals' correlation."""
+        eps = torch.randn(n, self.n_features, generator=generator)
+        if self.noise_chol is not None:
+            eps = eps @ self.noise_chol.cpu().T
+        return eps.mul_(self.output_noise * self.noise_std.cpu())
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, chunk: int = 1024) -> torch.Tensor:
@@ -226,6 +247,17 @@ class VAE(nn.Module):
     def latents(self, x: torch.Tensor, batch: int = 8192) -> torch.Tensor:
         """Posterior means (N, D) of x (N, F), in batches."""
         return torch.cat([self.encode(part)[0] for part in _batches(x, batch)]) if len(x) else x[:, :0]
+
+
+def residual_correlation_chol(residual: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
+    """(F, F) Cholesky factor of the correlation of residual (N, F) over the rows with every value inside."""
+    rows = residual[inside.all(dim=1)].double()
+    f = residual.shape[1]
+    if len(rows) <= f:  # too few points to estimate it: no correlation
+        return torch.eye(f, dtype=residual.dtype, device=residual.device)
+    correlation = torch.corrcoef(rows.T) + 1e-6 * torch.eye(f, dtype=rows.dtype, device=rows.device)
+    factor: torch.Tensor = torch.linalg.cholesky(correlation)
+    return factor.to(residual.dtype)
 
 
 def _batches(x: torch.Tensor, size: int) -> Iterator[torch.Tensor]:

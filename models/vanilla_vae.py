@@ -31,9 +31,10 @@ class VanillaVAE(VAE):
         prior_components: int,
         likelihood: str,
         output_noise: float,
+        noise_covariance: str,
     ):
         # num_head is accepted so that every registered model is built from the same config keys
-        super().__init__(scaler, latent_dim, prior_components, likelihood, output_noise)
+        super().__init__(scaler, latent_dim, prior_components, likelihood, output_noise, noise_covariance)
         width = 4 * hidden_dim  # about as many parameters as the transformer VAE at the same hidden_dim
         self.encoder = nn.Sequential(*_mlp(self.n_features, width, num_layers))
         self.to_stats = nn.Linear(width, 2 * latent_dim)

@@ -206,3 +206,23 @@ def test_precision_floor_is_half_a_pixel_and_half_the_pixel_noise(tiny_cfg):
     in_data_units = (model.floor.sqrt() / unit).tolist()
     assert in_data_units[:2] == pytest.approx([0.5, 0.5], rel=1e-4)
     assert in_data_units[2:] == pytest.approx([5.0, 5.0, 5.0], rel=0.15)
+
+
+def test_full_noise_covariance_reproduces_the_residuals_correlation(tiny_cfg, monkeypatch):
+    """Residuals with a known correlation (0.8 between r and b, -0.5 between x and g): the output noise has it."""
+    model = build_model(with_(tiny_cfg, noise_covariance="full"), SCALER)
+    x = _inside(4000)
+    gen = torch.Generator().manual_seed(3)
+    a, b, c = (torch.randn(4000, generator=gen) for _ in range(3))
+    residual = 0.01 * torch.stack([a, c, -0.5 * a + 0.75**0.5 * b, torch.randn(4000, generator=gen), 0.8 * c], 1)
+    residual[:, 4] += 0.01 * 0.6 * torch.randn(4000, generator=gen)  # corr(y, b) = 0.8 / sqrt(0.64 + 0.36) = 0.8
+    monkeypatch.setattr(model, "decode", lambda z: x - residual)
+    model.calibrate(x, torch.Generator().manual_seed(0), em_iters=2)
+    noise = model._noise(200_000, torch.Generator().manual_seed(1)).double()
+    correlation = torch.corrcoef(noise.T)
+    assert correlation[0, 2].item() == pytest.approx(-0.5, abs=0.03)
+    assert correlation[1, 4].item() == pytest.approx(0.8, abs=0.03)
+    assert correlation[0, 1].item() == pytest.approx(0.0, abs=0.03)
+    torch.testing.assert_close(noise.std(0), model.noise_std.double(), rtol=0.01, atol=0)
+    assert "noise_chol" in model.state_dict()
+    assert "noise_chol" not in build_model(tiny_cfg, SCALER).state_dict()  # diagonal: checkpoints as before

@@ -48,6 +48,8 @@ class Config:
     prior_components: int = 128
     # samples = decoder mean + output_noise x the decoder's per-feature std (the training residuals')
     output_noise: float = 1.0
+    # the output noise's covariance: "diagonal" (σ_f per feature) or "full" (also the residuals' correlations)
+    noise_covariance: Literal["diagonal", "full"] = "diagonal"
     # training
     epochs: int = 100
     batch_size: int = 128
