@@ -175,7 +175,10 @@ def test_batch_last_decoder_matches_decode(tiny_cfg, hidden_dim, num_head, num_l
 
 
 def test_seeded_samples_do_not_depend_on_threads_or_calls(model, monkeypatch):
-    """The same points with 1 or 2 threads, and from one call or from calls of whole blocks (streaming)."""
+    """The same points with 1 or 2 threads, and from one call or from calls of whole blocks (streaming).
+
+    Every call decodes in chunks of the same size: a BLAS may round a row differently in a matrix product
+    of another height (seen on a 16-core host), so only equal chunk layouts promise equal bits."""
     monkeypatch.setattr(models.vae, "BLOCK", 256)
     model.calibrate(_inside(300), torch.Generator().manual_seed(0))
     threads = torch.get_num_threads()
@@ -189,7 +192,7 @@ def test_seeded_samples_do_not_depend_on_threads_or_calls(model, monkeypatch):
             torch.set_num_threads(threads)
     assert torch.equal(*points)
     generator = torch.Generator().manual_seed(7)
-    in_parts = torch.cat([model.sample(512, generator), model.sample(256, generator), model.sample(232, generator)])
+    in_parts = torch.cat([model.sample(n, generator, chunk=64) for n in (512, 256, 232)])
     assert torch.equal(in_parts, points[0])
 
 
