@@ -1,12 +1,12 @@
-"""The output noise's covariance as a lever, on models already trained: diagonal (as trained) vs full.
+"""The output noise as a lever, on models already trained: diagonal (as trained) vs full or local.
 
-    python benchmarks/noise_lever.py FOLDER [FOLDER ...]
+    python benchmarks/noise_lever.py [--kind full|local] FOLDER [FOLDER ...]
 
 Each FOLDER holds the runs of a sweep (e.g. benchmarks/out/runs/latent6/quiz from quality.py).
 
 The noise covariance changes only how a trained model samples (models/vae.py: `calibrate` measures
 it on the training points), so each run's checkpoint is loaded into a model with
-noise_covariance=full, calibrated as the end of a training run is, and scored with the project's
+noise_covariance=KIND, calibrated as the end of a training run is, and scored with the project's
 evaluation beside the run's own metrics.json (diagonal noise). Prints a line per run and the
 means; asserts nothing.
 """
@@ -33,22 +33,24 @@ from utils.config import config_from_dict
 SHOWN = ("c2st", "c2st_mlp", "on_shape", "coverage", "swd", "color_err")
 
 
-def full_noise(folder: Path) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
-    """(diagonal figures, full figures, mixture figures) of the run in `folder`."""
+def other_noise(folder: Path, kind: str) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """(diagonal figures, figures with noise `kind`, mixture figures) of the run in `folder`."""
     state = load_checkpoint(folder / CHECKPOINT_NAME)
-    cfg = dataclasses.replace(config_from_dict(state["config"], "the run's config"), noise_covariance="full")
+    cfg = dataclasses.replace(config_from_dict(state["config"], "the run's config"), noise_covariance=kind)
     dataset = load_dataset(cfg, announce=False)
     model = build_model(cfg, dataset.scaler)
-    model.load_state_dict(state["model"], strict=False)  # all but noise_chol, which calibrate measures
+    model.load_state_dict(state["model"], strict=False)  # all but the noise's structure, which calibrate measures
     draw_samples(model, dataset, cfg.num_gen_points, cfg.seed)  # the end-of-run calibration
     full = score(model, dataset, cfg.seed)["model"]
     diagonal = json.loads((folder / "metrics.json").read_text())
     return diagonal["model"], full, diagonal["baseline"]
 
 
-def main(folders: list[str]) -> None:
+def main(argv: list[str]) -> None:
+    kind = argv[argv.index("--kind") + 1] if "--kind" in argv else "full"
+    folders = [a for k, a in enumerate(argv) if a != "--kind" and (k == 0 or argv[k - 1] != "--kind")]
     for root in map(Path, folders):
-        rows = [full_noise(run) for run in sorted(p.parent for p in root.glob("*/metrics.json"))]
+        rows = [other_noise(run, kind) for run in sorted(p.parent for p in root.glob("*/metrics.json"))]
         for diagonal, full, base in rows:
             print(f"{root.name}: " + "  ".join(f"{k} {diagonal[k]:.3f}->{full[k]:.3f} ({base[k]:.3f})" for k in SHOWN))
         means = {k: [np.mean([r[i][k] for r in rows]) for i in range(3)] for k in SHOWN}

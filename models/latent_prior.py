@@ -132,11 +132,26 @@ class LatentPrior(nn.Module):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw n latents (n, D) with fresh noise (from `generator` if given), on the prior's device."""
+        return self.sample_with_components(n, generator)[0]
+
+    @torch.no_grad()
+    def sample_with_components(
+        self, n: int, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(n latents (n, D), the component (n,) each came from; None for N(0, I))."""
         # noise is drawn on the CPU so that one seed gives the same points on every device
         device = self.means.device
         eps = torch.randn(n, self.latent_dim, generator=generator)
         if not bool(self.fitted) or n == 0:  # multinomial refuses to draw 0 samples
-            return eps.to(device)
+            return eps.to(device), None
         comp = torch.multinomial(self.weights.cpu(), n, replacement=True, generator=generator)  # (n,)
         scale_tril: torch.Tensor = torch.linalg.cholesky(self.cov.cpu())  # (K, D, D)
-        return (self.means.cpu()[comp] + (scale_tril[comp] @ eps[:, :, None]).squeeze(-1)).to(device)
+        return (self.means.cpu()[comp] + (scale_tril[comp] @ eps[:, :, None]).squeeze(-1)).to(device), comp
+
+    @torch.no_grad()
+    def responsibilities(self, z: torch.Tensor) -> torch.Tensor:
+        """(N, K) posterior probability of each component for latents z (N, D), on the CPU."""
+        z = z.detach().cpu().double()
+        zz = (z[:, :, None] * z[:, None, :]).flatten(1)
+        log_p = _component_log_prob(z, zz, self.means.cpu().double(), self.cov.cpu().double())
+        return torch.softmax(log_p + self.weights.cpu().double().log(), dim=1).float()

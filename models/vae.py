@@ -31,7 +31,8 @@ Sampling adds N(0, σ_f²) noise to the decoded mean, with σ_f measured on the 
 `calibrate`, and clamps to the data's range. With noise_covariance "full" the noise has the
 residuals' correlations too, N(0, D R D) with D = diag(σ_f) and R the correlation of the residuals
 of the points with no censored value (structured output noise, Dorta et al. 2018): a decoder that
-misses a color direction leaves residuals that are correlated across channels. "mse" is the seed's
+misses a color direction leaves residuals that are correlated across channels. With "local" the
+noise is measured per component of the sampling prior (models/output_noise.py). "mse" is the seed's
 squared error; its samples add the residual std the same way.
 """
 
@@ -46,6 +47,7 @@ from torch import nn
 
 from data.scaling import Scaler
 from models.latent_prior import LatentPrior
+from models.output_noise import LocalNoise, residual_correlation_chol
 
 BLOCK = 65536  # points whose randomness is drawn together: any split of n into blocks gives the same points
 
@@ -85,7 +87,7 @@ class VAE(nn.Module):
     ):
         super().__init__()
         assert likelihood in ("gaussian", "mse"), f"unknown likelihood {likelihood!r}"
-        assert noise_covariance in ("diagonal", "full"), f"unknown noise_covariance {noise_covariance!r}"
+        assert noise_covariance in ("diagonal", "full", "local"), f"unknown noise_covariance {noise_covariance!r}"
         self.n_features = scaler.n_features
         self.latent_dim = latent_dim
         self.likelihood = likelihood
@@ -111,6 +113,9 @@ class VAE(nn.Module):
         # (F, F) Cholesky factor of the residuals' correlation (module docstring); only for "full"
         self.noise_chol: torch.Tensor | None  # a None buffer is not in the state_dict
         self.register_buffer("noise_chol", torch.eye(self.n_features) if noise_covariance == "full" else None)
+        # per prior component (models/output_noise.py); only for "local" with a mixture prior
+        local = noise_covariance == "local" and prior_components > 0
+        self.local_noise = LocalNoise(prior_components, self.n_features) if local else None
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
@@ -191,11 +196,16 @@ class VAE(nn.Module):
         self.noise_std.copy_(self._optimal_var(x, x_hat, inside, self.quantum).sqrt())
         if self.noise_chol is not None:
             self.noise_chol.copy_(residual_correlation_chol(x - x_hat, inside))
+        if self.local_noise is not None:
+            self.local_noise.fit(x - x_hat, inside.all(dim=1), self.prior.responsibilities(mu), self.quantum)
         self.train(was_training)
 
-    def _noise(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
-        """(n, F) output noise N(0, output_noise² D R D), D = diag(σ_f), R = I or the residuals' correlation."""
+    def _noise(self, n: int, generator: torch.Generator | None, comp: torch.Tensor | None = None) -> torch.Tensor:
+        """(n, F) output noise N(0, output_noise² D R D), D = diag(σ_f), R = I or the residuals' correlation;
+        with local noise and the prior components comp (n,) of the latents, each component's own."""
         eps = torch.randn(n, self.n_features, generator=generator)
+        if self.local_noise is not None and comp is not None:
+            return self.local_noise.draw(eps, comp, self.output_noise)
         if self.noise_chol is not None:
             eps = eps @ self.noise_chol.cpu().T
         return eps.mul_(self.output_noise * self.noise_std.cpu())
@@ -216,8 +226,8 @@ class VAE(nn.Module):
         decode = self.sampling_decoder()
         for start in range(0, n, BLOCK):
             size = min(BLOCK, n - start)
-            z = self.prior.sample(size, generator)  # (size, D)
-            noise = self._noise(size, generator).to(device)  # (size, F)
+            z, comp = self.prior.sample_with_components(size, generator)  # (size, D), (size,)
+            noise = self._noise(size, generator, comp).to(device)  # (size, F)
             block = out[start : start + size]
 
             def fill(first: int, z: torch.Tensor = z, noise: torch.Tensor = noise, block: torch.Tensor = block) -> None:
@@ -239,7 +249,9 @@ class VAE(nn.Module):
         self.eval()
         mu, logvar = self.encode(x)
         z = mu if use_mean else reparameterize(mu, logvar, generator)
-        out = torch.clamp(self.decode(z) + self._noise(len(x), generator).to(z.device), self.lower, self.upper)
+        comp = self.prior.responsibilities(z).argmax(dim=1) if self.local_noise is not None else None
+        noise = self._noise(len(x), generator, comp).to(z.device)
+        out = torch.clamp(self.decode(z) + noise, self.lower, self.upper)
         self.train(was_training)
         return out
 
@@ -247,17 +259,6 @@ class VAE(nn.Module):
     def latents(self, x: torch.Tensor, batch: int = 8192) -> torch.Tensor:
         """Posterior means (N, D) of x (N, F), in batches."""
         return torch.cat([self.encode(part)[0] for part in _batches(x, batch)]) if len(x) else x[:, :0]
-
-
-def residual_correlation_chol(residual: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
-    """(F, F) Cholesky factor of the correlation of residual (N, F) over the rows with every value inside."""
-    rows = residual[inside.all(dim=1)].double()
-    f = residual.shape[1]
-    if len(rows) <= f:  # too few points to estimate it: no correlation
-        return torch.eye(f, dtype=residual.dtype, device=residual.device)
-    correlation = torch.corrcoef(rows.T) + 1e-6 * torch.eye(f, dtype=rows.dtype, device=rows.device)
-    factor: torch.Tensor = torch.linalg.cholesky(correlation)
-    return factor.to(residual.dtype)
 
 
 def _batches(x: torch.Tensor, size: int) -> Iterator[torch.Tensor]:

@@ -11,6 +11,7 @@ import models.vae
 from data import Scaler
 from models import MODELS, build_model
 from models.latent_prior import fit_gaussian_mixture
+from models.output_noise import SHRINK, LocalNoise
 from models.vae import kl_to_standard_normal, reparameterize
 from tests.conftest import with_
 
@@ -229,3 +230,38 @@ def test_full_noise_covariance_reproduces_the_residuals_correlation(tiny_cfg, mo
     torch.testing.assert_close(noise.std(0), model.noise_std.double(), rtol=0.01, atol=0)
     assert "noise_chol" in model.state_dict()
     assert "noise_chol" not in build_model(tiny_cfg, SCALER).state_dict()  # diagonal: checkpoints as before
+
+
+def test_local_noise_is_each_components_own():
+    """Two components: residuals N(0.02, 0.001²) on one and N(0, 0.05²) on the other, 400 points each;
+    each component's draws have its own mean and spread, shrunk towards the overall ones by SHRINK points."""
+    gen = torch.Generator().manual_seed(0)
+    residual = torch.cat([0.02 + 0.001 * torch.randn(400, 5, generator=gen), 0.05 * torch.randn(400, 5, generator=gen)])
+    resp = torch.zeros(800, 2)
+    resp[:400, 0], resp[400:, 1] = 1.0, 1.0
+    noise = LocalNoise(2, 5)
+    noise.fit(residual, torch.ones(800, dtype=torch.bool), resp, floor=torch.full((5,), 1e-8))
+    eps = torch.randn(20_000, 5, generator=gen)
+    quiet, loud = (
+        noise.draw(eps, torch.zeros(20_000, dtype=torch.long), 1.0),
+        noise.draw(eps, torch.ones(20_000, dtype=torch.long), 1.0),
+    )
+    shrunk = 400 / (400 + SHRINK)
+    torch.testing.assert_close(quiet.mean(0), torch.full((5,), 0.02 * shrunk), atol=2e-4, rtol=0)
+    overall = residual.var(0, correction=0)  # the shrinkage target
+    expected = (shrunk * 0.001**2 + (1 - shrunk) * overall).sqrt()  # far below the overall std (0.037)
+    torch.testing.assert_close(quiet.std(0), expected, rtol=0.05, atol=0)
+    own = residual[400:].var(0, correction=0)
+    torch.testing.assert_close(loud.std(0), (shrunk * own + (1 - shrunk) * overall).sqrt(), rtol=0.03, atol=0)
+
+
+def test_local_noise_lives_in_the_checkpoint_of_a_local_model(tiny_cfg):
+    model = build_model(with_(tiny_cfg, noise_covariance="local"), SCALER)
+    model.calibrate(_inside(300), torch.Generator().manual_seed(0))
+    state = model.state_dict()
+    assert {"local_noise.means", "local_noise.chol"} <= set(state)
+    again = build_model(with_(tiny_cfg, noise_covariance="local"), SCALER)
+    again.load_state_dict(state)
+    torch.testing.assert_close(
+        again.sample(50, torch.Generator().manual_seed(4)), model.sample(50, torch.Generator().manual_seed(4))
+    )

@@ -48,8 +48,9 @@ class Config:
     prior_components: int = 128
     # samples = decoder mean + output_noise x the decoder's per-feature std (the training residuals')
     output_noise: float = 1.0
-    # the output noise's covariance: "diagonal" (σ_f per feature) or "full" (also the residuals' correlations)
-    noise_covariance: Literal["diagonal", "full"] = "diagonal"
+    # the output noise: "diagonal" (σ_f per feature), "full" (also the residuals' correlations), or "local"
+    # (a mean and covariance per component of the sampling prior: precise where the decoder is)
+    noise_covariance: Literal["diagonal", "full", "local"] = "diagonal"
     # training
     epochs: int = 100
     batch_size: int = 128
@@ -148,6 +149,8 @@ def validate(cfg: Config) -> Config:
         raise UserError(f"config key 'lr' must be > 0, got {cfg.lr}.")
     if cfg.beta_cycles < 1:
         raise UserError(f"config key 'beta_cycles' must be >= 1, got {cfg.beta_cycles}.")
+    if cfg.noise_covariance == "local" and cfg.prior != "gmm":
+        raise UserError("noise_covariance: local needs prior: gmm (its components carry the noise); set one of them.")
     if cfg.prior == "gmm" and cfg.prior_components < 1:
         raise UserError("config key 'prior_components' must be >= 1 when prior is 'gmm'.")
     if not 0.0 <= cfg.output_noise <= 2.0:
