@@ -13,7 +13,6 @@ means; asserts nothing.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -36,7 +35,7 @@ SHOWN = ("c2st", "c2st_mlp", "on_shape", "coverage", "swd", "color_err")
 def other_noise(folder: Path, kind: str) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
     """(diagonal figures, figures with noise `kind`, mixture figures) of the run in `folder`."""
     state = load_checkpoint(folder / CHECKPOINT_NAME)
-    cfg = dataclasses.replace(config_from_dict(state["config"], "the run's config"), noise_covariance=kind)
+    cfg = config_from_dict({**state["config"], "noise_covariance": kind}, "the run's config")
     dataset = load_dataset(cfg, announce=False)
     model = build_model(cfg, dataset.scaler)
     model.load_state_dict(state["model"], strict=False)  # all but the noise's structure, which calibrate measures
