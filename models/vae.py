@@ -11,14 +11,14 @@ per-feature variance is the optimal one for the batch, σ_f² = mean squared err
 
 The log makes each feature's error count relative to its own scale, so the decoder learns the
 position to a fraction of a pixel instead of trading it for a little colour noise (squared error
-in [0, 1] units did: 5 px of position error; README, "levers"). With q_f, (1 - β)·recons + β·KLD
+in [0, 1] units did: 5 px of position error; benchmarks/RESULTS.md, "levers"). With q_f, (1 - β)·recons + β·KLD
 at β = ½ is half the negative ELBO.
 
 In training, q_f is raised to a precision floor (`fit_floor`): half a pixel for positions and half
 the picture's pixel noise for colors. Below that a smaller error is memorised noise, and the floor
 stops the log's pull there: without it, a feature that became precise early got ever more of the
 gradient (weight 1/σ_f²) and the others starved; on some seeds a position axis stayed 9 px off while
-the latent memorised a color channel's noise (README, "levers").
+the latent memorised a color channel's noise (benchmarks/RESULTS.md, "levers").
 
 A color at the end of its range (0 or 255) is censored: a saturated channel says only that the
 value is at least there. Its term is -log P(x̃ ≥ 255) = -log Φ((μ - 255)/σ) (a Tobit likelihood),
@@ -27,13 +27,10 @@ the end (data/scaling.py leaves a margin for it), and clamping its samples makes
 values as the picture has; a plain Gaussian fits the mean of clipped values below the end and makes
 too few (a gradient-boosted classifier told them apart at 0.58 on a saturated test picture).
 
-Sampling adds N(0, σ_f²) noise to the decoded mean, with σ_f measured on the training points by
-`calibrate`, and clamps to the data's range. With noise_covariance "full" the noise has the
-residuals' correlations too, N(0, D R D) with D = diag(σ_f) and R the correlation of the residuals
-of the points with no censored value (structured output noise, Dorta et al. 2018): a decoder that
-misses a color direction leaves residuals that are correlated across channels. With "local" the
-noise is measured per component of the sampling prior (models/output_noise.py). "mse" is the seed's
-squared error; its samples add the residual std the same way.
+Sampling adds noise to the decoded mean, measured on the training points by `calibrate`, and clamps
+to the data's range: N(0, σ_f²) per feature ("diagonal"), with the residuals' correlations ("full"),
+or per component of the sampling prior ("local"; models/output_noise.py says why). "mse" is the
+seed's squared error; its samples add the residual noise the same way.
 """
 
 from __future__ import annotations
@@ -154,9 +151,7 @@ class VAE(nn.Module):
         `points` points). Never below the rounding variance.
         """
         x = x[:points].double()
-        distance = torch.cdist(x[:, :2], x[:, :2])
-        distance.fill_diagonal_(float("inf"))
-        difference = (x - x[distance.argmin(dim=1)]).abs()  # (N, F) to the nearest other point
+        difference = (x - x[nearest_other(x[:, :2])]).abs()  # (N, F) to the nearest other point
         noise = difference.median(dim=0).values / 0.6745 / 2**0.5  # (F,) a robust std of one point's noise
         unit = (12 * self.quantum.double()).sqrt()  # (F,) one data unit in model space
         floor = torch.where(self.censored, 0.5 * noise, 0.5 * unit) ** 2  # colors are the censored features
@@ -259,6 +254,16 @@ class VAE(nn.Module):
     def latents(self, x: torch.Tensor, batch: int = 8192) -> torch.Tensor:
         """Posterior means (N, D) of x (N, F), in batches."""
         return torch.cat([self.encode(part)[0] for part in _batches(x, batch)]) if len(x) else x[:, :0]
+
+
+def nearest_other(x: torch.Tensor, rows: int = 1024) -> torch.Tensor:
+    """(N,) index of each row's nearest other row of x (N, D), `rows` rows at a time (not an N x N matrix)."""
+    found = []
+    for start in range(0, len(x), rows):
+        distance = torch.cdist(x[start : start + rows], x)  # (rows, N)
+        distance[torch.arange(len(distance)), torch.arange(start, start + len(distance))] = float("inf")
+        found.append(distance.argmin(dim=1))
+    return torch.cat(found)
 
 
 def _batches(x: torch.Tensor, size: int) -> Iterator[torch.Tensor]:

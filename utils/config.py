@@ -22,7 +22,7 @@ from utils.errors import UserError
 from utils.suggest import closest
 
 
-# Defaults are chosen for a 2-core laptop CPU; README.md ("Why the defaults") explains each one.
+# Defaults are chosen for a 2-core laptop CPU; docs/DESIGN.md explains each one.
 @dataclass(frozen=True)
 class Config:
     # what to train on (data/__init__.py): the quiz files, the built-in π, or a picture of yours
