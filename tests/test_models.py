@@ -110,7 +110,7 @@ def test_samples_are_fresh_unless_seeded_and_inside_the_range(model):
 
 
 def test_a_mean_past_the_end_gives_exactly_saturated_colors(tiny_cfg, monkeypatch):
-    model = build_model(tiny_cfg, SCALER)
+    model = build_model(with_(tiny_cfg, noise_covariance="diagonal"), SCALER)  # one σ for all points, set below
     model.calibrate(_inside(300), torch.Generator().manual_seed(0))
     model.noise_std.fill_(0.01)
     monkeypatch.setattr(model, "sampling_decoder", lambda: lambda z: torch.full((len(z), F), 0.99))

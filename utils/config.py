@@ -38,7 +38,7 @@ class Config:
     hidden_dim: int = 32
     num_head: int = 2
     num_layers: int = 1  # transformer layers in the encoder and in the generator
-    latent_dim: int = 4
+    latent_dim: int = 6
     # reconstruction term: "gaussian" is the negative log-likelihood of a Gaussian decoder whose
     # per-feature variance is the optimal one (the sigma-VAE); "mse" is the seed's squared error
     likelihood: Literal["gaussian", "mse"] = "gaussian"
@@ -49,8 +49,9 @@ class Config:
     # samples = decoder mean + output_noise x the decoder's per-feature std (the training residuals')
     output_noise: float = 1.0
     # the output noise: "diagonal" (σ_f per feature), "full" (also the residuals' correlations), or "local"
-    # (a mean and covariance per component of the sampling prior: precise where the decoder is)
-    noise_covariance: Literal["diagonal", "full", "local"] = "diagonal"
+    # (a mean and covariance per component of the sampling prior: precise where the decoder is; with
+    # prior: standard, which has no components, it is "diagonal")
+    noise_covariance: Literal["diagonal", "full", "local"] = "local"
     # training
     epochs: int = 100
     batch_size: int = 128
@@ -149,8 +150,6 @@ def validate(cfg: Config) -> Config:
         raise UserError(f"config key 'lr' must be > 0, got {cfg.lr}.")
     if cfg.beta_cycles < 1:
         raise UserError(f"config key 'beta_cycles' must be >= 1, got {cfg.beta_cycles}.")
-    if cfg.noise_covariance == "local" and cfg.prior != "gmm":
-        raise UserError("noise_covariance: local needs prior: gmm (its components carry the noise); set one of them.")
     if cfg.prior == "gmm" and cfg.prior_components < 1:
         raise UserError("config key 'prior_components' must be >= 1 when prior is 'gmm'.")
     if not 0.0 <= cfg.output_noise <= 2.0:
