@@ -51,7 +51,7 @@ def main(argv: list[str]) -> None:
     for root in map(Path, folders):
         rows = [other_noise(run, kind) for run in sorted(p.parent for p in root.glob("*/metrics.json"))]
         for diagonal, full, base in rows:
-            print(f"{root.name}: " + "  ".join(f"{k} {diagonal[k]:.3f}->{full[k]:.3f} ({base[k]:.3f})" for k in SHOWN))
+            print(f"{root.name}: " + "  ".join(f"{k} {diagonal[k]:.4f}->{full[k]:.4f} ({base[k]:.4f})" for k in SHOWN))
         means = {k: [np.mean([r[i][k] for r in rows]) for i in range(3)] for k in SHOWN}
         worst = {k: [max(r[i][k] for r in rows) for i in range(3)] for k in ("c2st",)}
         print(

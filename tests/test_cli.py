@@ -25,6 +25,13 @@ from utils.plotting import title_height
 
 pytestmark = pytest.mark.slow  # every test here runs `python main.py` in a fresh process
 
+# main.py as a terminal runs it: a shell's background job (a CI script, `cmd &`) inherits SIGINT ignored,
+# and Python then ignores Ctrl-C too; this restores Python's own handler first
+WITH_CTRL_C = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+)
+
 
 def digest(folder: Path) -> dict[str, str]:
     """Hashes of the results in `folder` (not .lock, which only names the last run that held the folder)."""
@@ -190,7 +197,7 @@ def test_a_stop_signal_saves_and_resume_finishes(tmp_path: Path, signum: int, co
     result = tmp_path / "result"
     args = [*TINY, "epochs=40", f"result_path={result}", f"data_dir={tmp_path / 'none'}"]
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "main.py"), *args],
+        [sys.executable, "-c", WITH_CTRL_C, str(ROOT / "main.py"), *args],
         cwd=ROOT,
         text=True,
         stdout=subprocess.PIPE,

@@ -63,14 +63,16 @@ def sliced_wasserstein(a: np.ndarray, b: np.ndarray, n_proj: int = 256, seed: in
     return float(np.abs(pa - pb).mean())
 
 
-def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5) -> tuple[float, float]:
-    """Density and coverage of `fake` w.r.t. `real` (Naeem et al. 2020)."""
-    r, f = torch.from_numpy(real), torch.from_numpy(fake)
+def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5, rows: int = 1024) -> tuple[float, float]:
+    """Density and coverage of `fake` w.r.t. `real` (Naeem et al. 2020), `rows` fake points at a time."""
+    r, f = torch.from_numpy(real).double(), torch.from_numpy(fake).double()
     radii = _nn_dist(r, r, k=k, exclude_self=True)  # (N,) k-NN radius of each real point
-    inside = torch.cdist(f.double(), r.double()) < radii[None, :]  # (M, N)
-    density = inside.sum().item() / (k * len(fake))
-    coverage = inside.any(dim=0).double().mean().item()
-    return float(density), float(coverage)
+    inside_count, covered = 0, torch.zeros(len(r), dtype=torch.bool)
+    for start in range(0, len(f), rows):
+        inside = torch.cdist(f[start : start + rows], r) < radii[None, :]  # (rows, N)
+        inside_count += int(inside.sum().item())
+        covered |= inside.any(dim=0)
+    return inside_count / (k * len(fake)), float(covered.double().mean().item())
 
 
 def _two_sample(real: np.ndarray, fake: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -125,11 +127,11 @@ def on_shape_rate(real_xy: np.ndarray, fake_xy: np.ndarray, radius: float = 3.0)
     return float((d <= radius).double().mean())
 
 
-def color_error(real: np.ndarray, fake: np.ndarray) -> float:
+def color_error(real: np.ndarray, fake: np.ndarray, rows: int = 1024) -> float:
     """Mean |rgb(fake) - rgb(nearest real point in x, y)| over points and channels, data units."""
-    d = torch.cdist(torch.from_numpy(fake[:, :2]).double(), torch.from_numpy(real[:, :2]).double())
-    nearest = d.argmin(dim=1).numpy()
-    return float(np.abs(fake[:, 2:5] - real[nearest, 2:5]).mean())
+    real_xy, fake_xy = torch.from_numpy(real[:, :2]).double(), torch.from_numpy(fake[:, :2]).double()
+    nearest = torch.cat([torch.cdist(fake_xy[s : s + rows], real_xy).argmin(dim=1) for s in range(0, len(fake), rows)])
+    return float(np.abs(fake[:, 2:5] - real[nearest.numpy(), 2:5]).mean())
 
 
 class CopyReference:
