@@ -35,9 +35,14 @@ def load_trained(path: str | Path) -> Trained:
     return Trained(model, scaler, state)
 
 
+# Config keys newer than some checkpoints, with the value that reproduces how those checkpoints sampled
+# (a key missing from a checkpoint's config would otherwise take today's default)
+EARLIER_BEHAVIOUR = {"noise_covariance": "diagonal"}
+
+
 def restore_model(state: dict[str, Any]) -> tuple[VAE, Scaler]:
     """(model on CPU in eval mode, scaler) from a loaded checkpoint dict."""
-    cfg = config_from_dict(state["config"], "the checkpoint's config")
+    cfg = config_from_dict({**EARLIER_BEHAVIOUR, **state["config"]}, "the checkpoint's config")
     scaler = Scaler.from_dict(state["scaler"])
     model = build_model(cfg, scaler)
     try:
