@@ -58,35 +58,46 @@ def run_state(state: dict[str, Any], cfg: Config, dataset: Dataset) -> dict[str,
     }
 
 
-def resumable_state(cfg: Config, result_dir: Path) -> dict[str, Any]:
-    """The in-progress state of a killed run if there is one, else the published checkpoint."""
-    in_progress = result_dir / RUN_DIR / STATE_NAME
-    path = in_progress if in_progress.is_file() else result_dir / CHECKPOINT_NAME
-    state = load_checkpoint(path)
+def _resume_problem(state: dict[str, Any], cfg: Config, path: Path) -> str | None:
+    """Why `state` (read from `path`) cannot be continued up to cfg.epochs, or None if it can."""
     old = state["config"]
     changed = [key for key in RESUME_KEYS if old.get(key) != getattr(cfg, key)]
     if changed:
-        raise UserError(
+        return (
             f"cannot resume: {', '.join(f'{k} was {old.get(k)!r}' for k in changed)} in {path}; "
             "set them back, or retrain with resume=false."
         )
     if state["epoch"] >= cfg.epochs:
-        raise UserError(f"{path} already has {state['epoch']} epochs; raise epochs above that to resume.")
+        return f"{path} already has {state['epoch']} epochs; raise epochs above that to resume."
+    return None
+
+
+def _state_path(result_dir: Path) -> Path:
+    """The in-progress state of a killed run if there is one, else the published checkpoint."""
+    in_progress = result_dir / RUN_DIR / STATE_NAME
+    return in_progress if in_progress.is_file() else result_dir / CHECKPOINT_NAME
+
+
+def resumable_state(cfg: Config, result_dir: Path) -> dict[str, Any]:
+    """The state `resume=true` continues from; a UserError if there is none or it does not fit cfg."""
+    path = _state_path(result_dir)
+    state = load_checkpoint(path)
+    problem = _resume_problem(state, cfg, path)
+    if problem:
+        raise UserError(problem)
     print(f"resuming from {path} (epoch {state['epoch']})")
     return state
 
 
 def can_resume(cfg: Config, result_dir: Path) -> bool:
-    """Whether result_dir holds a run of this config cut short: a state to continue with `resume=true`."""
-    for path in (result_dir / RUN_DIR / STATE_NAME, result_dir / CHECKPOINT_NAME):
-        if path.is_file():
-            try:
-                state = load_checkpoint(path)
-            except UserError:  # a damaged or old file: a fresh run replaces it
-                return False
-            same = all(state["config"].get(key) == getattr(cfg, key) for key in RESUME_KEYS)
-            return same and state["epoch"] < cfg.epochs
-    return False
+    """Whether result_dir holds a run of this config cut short (what a sweep continues rather than restarts)."""
+    path = _state_path(result_dir)
+    if not path.is_file():
+        return False
+    try:
+        return _resume_problem(load_checkpoint(path), cfg, path) is None
+    except UserError:  # a damaged or old file: a fresh run replaces it
+        return False
 
 
 def epoch_of(frame: Path) -> int:
