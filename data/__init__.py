@@ -2,7 +2,8 @@
 
 Where the points come from (`dataset`):
     quiz       the quiz files: 5000 points, no others exist
-    synthetic  the built-in π picture (about 31,700 pixels)
+    synthetic  the built-in π picture (about 31,700 pixels); it stands in for the quiz, so it trains on
+               as many points as the quiz does, (1 - holdout) x num_points (2500 by default)
     image      a user's picture (`image_path`, optional `mask_path`)
     auto       quiz if its files are in data_dir, else synthetic
 
@@ -109,7 +110,9 @@ def load_dataset(cfg: Config, announce: bool = True) -> Dataset:
             if source == "synthetic"
             else load_picture(cfg.image_path, cfg.mask_path, cfg.image_threshold)
         )
-        train, test, protocol = draw_from(population, cfg.num_points, cfg.holdout, rng)
+        # the built-in π stands in for the quiz (the module docstring): the quiz's number of training points
+        n_train = round((1 - cfg.holdout) * cfg.num_points) if source == "synthetic" else cfg.num_points
+        train, test, protocol = draw_from(population, max(n_train, 1), cfg.holdout, rng)
         shape, name, background = population.shape, population.name, population.background
     dataset = Dataset(train, test, Scaler.for_image(*shape), source, name, protocol, background)
     if announce:

@@ -11,8 +11,12 @@ its speed is measured in benchmarks/RESULTS.md ("Speed"). Gradients are not supp
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
+
+Heads = tuple[nn.Linear, nn.Linear | None]  # the mean's Linear, and the learned variance's (or None)
 
 
 def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
@@ -71,21 +75,35 @@ class BatchLastEncoderLayer:
 
 
 class BatchLastDecoder:
-    """z (B, D) -> x (B, F): Linear -> ReLU -> (F tokens of width H) -> encoder layers -> Linear -> Sigmoid."""
+    """z (B, D) -> (mean (B, F), variance (B, F) or None): Linear -> ReLU -> (F tokens of width H) ->
+    encoder layers -> Linear -> Sigmoid for the mean, and the variance head's Linear -> `variance`."""
 
     @torch.no_grad()
-    def __init__(self, from_latent: nn.Linear, layers: list[nn.Module], to_value: nn.Linear, n_tokens: int):
-        self.n_tokens = n_tokens
+    def __init__(
+        self,
+        from_latent: nn.Linear,
+        layers: list[nn.Module],
+        heads: Heads,
+        n_tokens: int,
+        variance: Callable[[torch.Tensor], torch.Tensor],
+    ):
+        self.n_tokens, self.variance = n_tokens, variance
+        to_value, to_var = heads
+        # both heads in one GEMM: row 0 the mean's, row 1 the variance's
+        head_weight = to_value.weight if to_var is None else torch.cat([to_value.weight, to_var.weight])
+        head_bias = to_value.bias if to_var is None else torch.cat([to_value.bias, to_var.bias])
         self.w_in, self.b_in = from_latent.weight.detach(), from_latent.bias.detach()
         assert all(isinstance(layer, nn.TransformerEncoderLayer) for layer in layers), "only encoder layers"
         self.layers = [
             BatchLastEncoderLayer(layer) for layer in layers if isinstance(layer, nn.TransformerEncoderLayer)
         ]
-        self.w_value, self.b_value = to_value.weight.detach(), to_value.bias.detach()
+        self.w_heads, self.b_heads = head_weight.detach(), head_bias.detach()
 
-    def __call__(self, z: torch.Tensor) -> torch.Tensor:
+    def __call__(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         t = torch.addmm(self.b_in[:, None], self.w_in, z.T).relu_()  # (F·H, B), token-major like decode's view
         t = t.view(self.n_tokens, -1, z.shape[0]).transpose(0, 1).contiguous()  # (H, F, B)
         for layer in self.layers:
             t = layer(t)
-        return torch.sigmoid(_linear(t, self.w_value, self.b_value)[0].T)  # (B, F)
+        heads = _linear(t, self.w_heads, self.b_heads)  # (1 or 2, F, B)
+        mean = torch.sigmoid(heads[0].T)  # (B, F)
+        return mean, self.variance(heads[1].T) if len(heads) > 1 else None

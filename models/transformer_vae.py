@@ -8,6 +8,9 @@ mapped to F tokens, attention mixes them, and a shared head reads one value per 
 
     encoder:   x (B, F) -> tokens (B, F, H) -> ReLU -> L x TransformerEncoderLayer -> flatten -> mu, logvar (B, D)
     generator: z (B, D) -> Linear -> (B, F, H) -> ReLU -> L x TransformerEncoderLayer -> Linear -> Sigmoid -> (B, F)
+
+With the learned likelihood (models/likelihood.py) a second head reads the generator's tokens beside
+the first: Linear -> the variance of each feature, (B, F).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from torch import nn
 
 from data.scaling import Scaler
 from models.batch_last import BatchLastDecoder
-from models.vae import VAE
+from models.vae import VAE, Decoded, variance_head
+
 
 
 class FeatureTokens(nn.Module):
@@ -74,17 +78,20 @@ class TransformerVAE(VAE):
         self.from_latent = nn.Linear(latent_dim, f * h)
         self.generator = _attention_layers(h, num_head, num_layers)
         self.to_value = nn.Linear(h, 1)
+        self.to_var = variance_head(h) if likelihood == "learned" else None
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         t = self.encoder(torch.relu(self.tokens(x)))  # (B, F, H)
         mu, logvar = self.to_stats(t.flatten(1)).chunk(2, dim=1)  # (B, D) each
         return mu, logvar
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
+    def decode_stats(self, z: torch.Tensor) -> Decoded:
         t = torch.relu(self.from_latent(z)).view(-1, self.n_features, self.hidden_dim)  # (B, F, H)
         t = self.generator(t)
-        return torch.sigmoid(self.to_value(t).squeeze(-1))  # (B, F)
+        mean = torch.sigmoid(self.to_value(t).squeeze(-1))  # (B, F)
+        return mean, None if self.to_var is None else self.variance(self.to_var(t).squeeze(-1))
 
     def sampling_decoder(self) -> BatchLastDecoder:
-        """`decode` for drawing many points: the same maths laid out batch-last (models/batch_last.py)."""
-        return BatchLastDecoder(self.from_latent, list(self.generator), self.to_value, self.n_features)
+        """`decode_stats` for drawing many points: the same maths laid out batch-last (models/batch_last.py)."""
+        heads = (self.to_value, self.to_var)
+        return BatchLastDecoder(self.from_latent, list(self.generator), heads, self.n_features, self.variance)

@@ -1,36 +1,20 @@
-"""What every VAE here shares: reparameterisation, the likelihood, the β-weighted loss, calibration, sampling.
+"""What every VAE here shares: reparameterisation, the β-weighted loss, calibration, sampling.
 
-A subclass supplies `encode(x) -> (mu, logvar)` and `decode(z) -> x_mean in [0, 1]`; everything
-else (the maths a training loop or a generator needs) lives here.
+A subclass supplies `encode(x) -> (mu, logvar)` and `decode_stats(z) -> (mean in [0, 1], variance or
+None)`; everything else (the maths a training loop or a generator needs) lives here. The likelihood
+(models/likelihood.py) is "gaussian" (one σ per feature, the batch's optimal one), "learned" (the
+decoder's own σ(z) per point and feature) or "mse" (the seed's squared error). With the Gaussian
+likelihoods, q_f, the variance of rounding to integers, makes (1 - β)·recons + β·KLD at β = ½ half
+the negative ELBO; training raises it to a precision floor (`fit_floor`): without it, a feature that
+became precise early got ever more of the gradient (weight 1/σ_f²) and the others starved; on some
+seeds a position axis stayed 9 px off while the latent memorised a color channel's noise
+(benchmarks/RESULTS.md, "levers").
 
-The likelihood ("gaussian", the default) is a Gaussian decoder N(x | decode(z), diag(σ²)) whose
-per-feature variance is the optimal one for the batch, σ_f² = mean squared error of feature f
-(the σ-VAE of Rybkin et al. 2021). Its negative log-likelihood per point is, up to a constant,
-
-    recons = Σ_f ½·log(σ_f² + q_f),   q_f = 1/12 of a data unit², the variance of rounding to integers
-
-The log makes each feature's error count relative to its own scale, so the decoder learns the
-position to a fraction of a pixel instead of trading it for a little colour noise (squared error
-in [0, 1] units did: 5 px of position error; benchmarks/RESULTS.md, "levers"). With q_f, (1 - β)·recons + β·KLD
-at β = ½ is half the negative ELBO.
-
-In training, q_f is raised to a precision floor (`fit_floor`): half a pixel for positions and half
-the picture's pixel noise for colors. Below that a smaller error is memorised noise, and the floor
-stops the log's pull there: without it, a feature that became precise early got ever more of the
-gradient (weight 1/σ_f²) and the others starved; on some seeds a position axis stayed 9 px off while
-the latent memorised a color channel's noise (benchmarks/RESULTS.md, "levers").
-
-A color at the end of its range (0 or 255) is censored: a saturated channel says only that the
-value is at least there. Its term is -log P(x̃ ≥ 255) = -log Φ((μ - 255)/σ) (a Tobit likelihood),
-and σ_f² is the mean squared error of the uncensored points. So the decoder can put its mean past
-the end (data/scaling.py leaves a margin for it), and clamping its samples makes as many saturated
-values as the picture has; a plain Gaussian fits the mean of clipped values below the end and makes
-too few (a gradient-boosted classifier told them apart at 0.58 on a saturated test picture).
-
-Sampling adds noise to the decoded mean, measured on the training points by `calibrate`, and clamps
-to the data's range: N(0, σ_f²) per feature ("diagonal"), with the residuals' correlations ("full"),
-or per component of the sampling prior ("local"; models/output_noise.py says why). "mse" is the
-seed's squared error; its samples add the residual noise the same way.
+Sampling adds noise to the decoded mean and clamps to the data's range (data/scaling.py leaves a
+margin past the ends for censored colors). The noise is measured on the training points by
+`calibrate`, on the residuals divided by the decoder's σ(z) ("learned") or as they are: N(0, σ_f²)
+per feature ("diagonal"), with the residuals' correlations ("full"), or per component of the
+sampling prior ("local"; models/output_noise.py says why); "learned" then multiplies it by σ(z).
 """
 
 from __future__ import annotations
@@ -43,9 +27,11 @@ import torch
 from torch import nn
 
 from data.scaling import Scaler
+from models import likelihood as lik
 from models.latent_prior import LatentPrior
 from models.output_noise import LocalNoise, residual_correlation_chol
 
+Decoded = tuple[torch.Tensor, torch.Tensor | None]  # (mean (B, F), variance (B, F) or None): decode_stats
 BLOCK = 65536  # points whose randomness is drawn together: any split of n into blocks gives the same points
 
 
@@ -70,6 +56,15 @@ def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tenso
     return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=1)
 
 
+def variance_head(width: int, n_out: int = 1) -> nn.Linear:
+    """Linear(width, n_out) giving the learned variance's raw value (VAE.variance), at first about 0.01 (std 0.1)."""
+    head = nn.Linear(width, n_out)
+    with torch.no_grad():
+        head.weight.mul_(0.1)
+        head.bias.fill_(-4.6)  # log 0.01
+    return head
+
+
 class VAE(nn.Module):
     """Base class; see the module docstring. Inputs and outputs are (B, F) in model space [0, 1]."""
 
@@ -83,7 +78,7 @@ class VAE(nn.Module):
         noise_covariance: str,
     ):
         super().__init__()
-        assert likelihood in ("gaussian", "mse"), f"unknown likelihood {likelihood!r}"
+        assert likelihood in ("gaussian", "learned", "mse"), f"unknown likelihood {likelihood!r}"
         assert noise_covariance in ("diagonal", "full", "local"), f"unknown noise_covariance {noise_covariance!r}"
         self.n_features = scaler.n_features
         self.latent_dim = latent_dim
@@ -117,12 +112,21 @@ class VAE(nn.Module):
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
+    def decode_stats(self, z: torch.Tensor) -> Decoded:
+        """z (B, D) -> the decoder's mean (B, F) in [0, 1], and its variance (B, F) with the learned likelihood."""
         raise NotImplementedError
 
-    def sampling_decoder(self) -> Callable[[torch.Tensor], torch.Tensor]:
-        """What `sample` decodes with: `decode` unless a subclass has a faster inference-only equivalent."""
-        return self.decode
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """z (B, D) -> the decoder's mean (B, F)."""
+        return self.decode_stats(z)[0]
+
+    def variance(self, raw: torch.Tensor) -> torch.Tensor:
+        """The learned variance from a decoder head's raw output: the precision floor plus at most 1."""
+        return self.floor + raw.clamp(max=0.0).exp()
+
+    def sampling_decoder(self) -> Callable[[torch.Tensor], Decoded]:
+        """What `sample` decodes with: `decode_stats` unless a subclass has a faster inference-only equivalent."""
+        return self.decode_stats
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """x (B, F) -> reconstruction (B, F), mu (B, D), logvar (B, D)."""
@@ -131,50 +135,26 @@ class VAE(nn.Module):
 
     def loss(self, x: torch.Tensor, beta: float) -> LossTerms:
         """(1 - β)·recons + β·KLD per point; recons is the likelihood's term (module docstring)."""
-        x_hat, mu, logvar = self(x)
-        gaussian = self.likelihood == "gaussian"
-        recons = self._gaussian_nll(x, x_hat) if gaussian else (x_hat - x).pow(2).sum(dim=1).mean()
+        mu, logvar = self.encode(x)
+        x_hat, var = self.decode_stats(reparameterize(mu, logvar))
+        ends, bounds = self._ends(x), (self.lower, self.upper)
+        if self.likelihood == "gaussian":
+            recons = lik.batch_sigma_nll(x, x_hat, ends, bounds, self.floor)
+        elif var is not None:
+            recons = lik.learned_sigma_nll(x, x_hat, var, ends, bounds)
+        else:
+            recons = (x_hat - x).pow(2).sum(dim=1).mean()
         kld = kl_to_standard_normal(mu, logvar).mean()
         return LossTerms(total=(1 - beta) * recons + beta * kld, recons=recons, kld=kld)
 
     def _ends(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, F) masks of censored values at the lower and the upper end of their range."""
-        tol = 0.25 * self.quantum.sqrt()  # well under half a data unit
-        return self.censored & (x <= self.lower + tol), self.censored & (x >= self.upper - tol)
+        return lik.censored_ends(x, self.censored, self.lower, self.upper, self.quantum)
 
     @torch.no_grad()
-    def fit_floor(self, x: torch.Tensor, points: int = 5000) -> None:
-        """Set the training precision floor from the training points x (N, F), before training.
-
-        Positions: (half a pixel)². Colors: (half the pixel noise)², the noise estimated robustly from
-        the color differences of spatial nearest neighbours (median |Δ| / 0.6745 / √2, on at most
-        `points` points). Never below the rounding variance.
-        """
-        x = x[:points].double()
-        difference = (x - x[nearest_other(x[:, :2])]).abs()  # (N, F) to the nearest other point
-        noise = difference.median(dim=0).values / 0.6745 / 2**0.5  # (F,) a robust std of one point's noise
-        unit = (12 * self.quantum.double()).sqrt()  # (F,) one data unit in model space
-        floor = torch.where(self.censored, 0.5 * noise, 0.5 * unit) ** 2  # colors are the censored features
-        self.floor.copy_(torch.maximum(floor.float(), self.quantum))
-
-    def _optimal_var(
-        self, x: torch.Tensor, x_hat: torch.Tensor, inside: torch.Tensor, floor: torch.Tensor
-    ) -> torch.Tensor:
-        """(F,) σ² = mean squared error over the uncensored values, plus `floor`."""
-        count = inside.sum(dim=0).clamp(min=1)
-        return ((x_hat - x).pow(2) * inside).sum(dim=0) / count + floor
-
-    def _gaussian_nll(self, x: torch.Tensor, x_hat: torch.Tensor) -> torch.Tensor:
-        """Negative log-likelihood per point (up to a constant) of the censored Gaussian decoder."""
-        at_low, at_high = self._ends(x)
-        inside = ~(at_low | at_high)
-        var = self._optimal_var(x, x_hat, inside, self.floor)
-        std = var.sqrt()
-        uncensored = 0.5 * inside.sum(dim=0) * var.log()  # Σ_i ½·log σ² over uncensored points (+ const)
-        below: torch.Tensor = torch.special.log_ndtr((self.lower - x_hat) / std)  # log P(x̃ <= lower)
-        above: torch.Tensor = torch.special.log_ndtr((x_hat - self.upper) / std)  # log P(x̃ >= upper)
-        censored = -(below * at_low + above * at_high).sum(dim=0)
-        return (uncensored + censored).sum() / len(x)
+    def fit_floor(self, x: torch.Tensor) -> None:
+        """Set the training precision floor (models/likelihood.py) from the training points x (N, F)."""
+        self.floor.copy_(lik.precision_floor(x, self.censored, self.quantum))
 
     @torch.no_grad()
     def calibrate(self, x: torch.Tensor, generator: torch.Generator, em_iters: int = 200) -> None:
@@ -187,12 +167,16 @@ class VAE(nn.Module):
         mu, _ = self.encode(x)
         self.prior.fit(mu, generator, em_iters)
         at_low, at_high = self._ends(x)
-        inside, x_hat = ~(at_low | at_high), self.decode(mu)
-        self.noise_std.copy_(self._optimal_var(x, x_hat, inside, self.quantum).sqrt())
+        inside = ~(at_low | at_high)
+        x_hat, var = self.decode_stats(mu)
+        # the learned σ(z) scales the noise at sampling: what is measured here is the rest, in its units
+        residual, floor = (x - x_hat, self.quantum) if var is None else ((x - x_hat) / var.sqrt(), 1e-4)
+        self.noise_std.copy_(lik.optimal_var(residual, inside, floor).sqrt())
         if self.noise_chol is not None:
-            self.noise_chol.copy_(residual_correlation_chol(x - x_hat, inside))
+            self.noise_chol.copy_(residual_correlation_chol(residual, inside))
         if self.local_noise is not None:
-            self.local_noise.fit(x - x_hat, inside.all(dim=1), self.prior.responsibilities(mu), self.quantum)
+            floor = self.quantum if var is None else torch.full_like(self.quantum, 1e-4)
+            self.local_noise.fit(residual, inside.all(dim=1), self.prior.responsibilities(mu), floor)
         self.train(was_training)
 
     def _noise(self, n: int, generator: torch.Generator | None, comp: torch.Tensor | None = None) -> torch.Tensor:
@@ -227,7 +211,9 @@ class VAE(nn.Module):
 
             def fill(first: int, z: torch.Tensor = z, noise: torch.Tensor = noise, block: torch.Tensor = block) -> None:
                 part = slice(first, first + chunk)
-                torch.clamp(decode(z[part]).add_(noise[part]), self.lower, self.upper, out=block[part])
+                mean, var = decode(z[part])
+                own = noise[part] if var is None else noise[part] * var.sqrt()
+                torch.clamp(mean.add_(own), self.lower, self.upper, out=block[part])
 
             map_chunks(fill, range(0, size, chunk), parallel=device.type == "cpu")
         self.train(was_training)
@@ -246,7 +232,8 @@ class VAE(nn.Module):
         z = mu if use_mean else reparameterize(mu, logvar, generator)
         comp = self.prior.responsibilities(z).argmax(dim=1) if self.local_noise is not None else None
         noise = self._noise(len(x), generator, comp).to(z.device)
-        out = torch.clamp(self.decode(z) + noise, self.lower, self.upper)
+        mean, var = self.decode_stats(z)
+        out = torch.clamp(mean + (noise if var is None else noise * var.sqrt()), self.lower, self.upper)
         self.train(was_training)
         return out
 
@@ -254,16 +241,6 @@ class VAE(nn.Module):
     def latents(self, x: torch.Tensor, batch: int = 8192) -> torch.Tensor:
         """Posterior means (N, D) of x (N, F), in batches."""
         return torch.cat([self.encode(part)[0] for part in _batches(x, batch)]) if len(x) else x[:, :0]
-
-
-def nearest_other(x: torch.Tensor, rows: int = 1024) -> torch.Tensor:
-    """(N,) index of each row's nearest other row of x (N, D), `rows` rows at a time (not an N x N matrix)."""
-    found = []
-    for start in range(0, len(x), rows):
-        distance = torch.cdist(x[start : start + rows], x)  # (rows, N)
-        distance[torch.arange(len(distance)), torch.arange(start, start + len(distance))] = float("inf")
-        found.append(distance.argmin(dim=1))
-    return torch.cat(found)
 
 
 def _batches(x: torch.Tensor, size: int) -> Iterator[torch.Tensor]:

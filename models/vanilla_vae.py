@@ -2,6 +2,7 @@
 
 encoder:   x (B, F) -> L+1 x (Linear -> ReLU) -> mu, logvar (B, D)
 generator: z (B, D) -> L+1 x (Linear -> ReLU) -> Linear -> Sigmoid -> (B, F)
+           (with the learned likelihood, also -> Linear -> the variance of each feature, (B, F))
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import torch
 from torch import nn
 
 from data.scaling import Scaler
-from models.vae import VAE
+from models.vae import VAE, Decoded, variance_head
 
 
 def _mlp(n_in: int, width: int, num_layers: int) -> list[nn.Module]:
@@ -41,11 +42,14 @@ class VanillaVAE(VAE):
         self.generator = nn.Sequential(
             *_mlp(latent_dim, width, num_layers), nn.Linear(width, self.n_features), nn.Sigmoid()
         )
+        self.to_var = variance_head(width, self.n_features) if likelihood == "learned" else None
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mu, logvar = self.to_stats(self.encoder(x)).chunk(2, dim=1)
         return mu, logvar
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        out: torch.Tensor = self.generator(z)
-        return out
+    def decode_stats(self, z: torch.Tensor) -> Decoded:
+        if self.to_var is None:
+            return self.generator(z), None
+        hidden = self.generator[:-2](z)  # (B, width): what the mean's Linear -> Sigmoid reads
+        return self.generator[-2:](hidden), self.variance(self.to_var(hidden))

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import models.vae
+from models import likelihood as lik
 from data import Scaler
 from models import MODELS, build_model
 from models.latent_prior import fit_gaussian_mixture
@@ -25,10 +26,18 @@ def _inside(n: int, seed: int = 0) -> torch.Tensor:
     return low + (high - low) * (0.05 + 0.9 * torch.rand(n, F, generator=torch.Generator().manual_seed(seed)))
 
 
-@pytest.fixture(params=[(name, layers) for name in sorted(MODELS) for layers in (1, 2)], ids=str)
+FAMILY = [(name, layers, "gaussian") for name in sorted(MODELS) for layers in (1, 2)]
+FAMILY += [(name, 1, "learned") for name in sorted(MODELS)]
+
+
+@pytest.fixture(params=FAMILY, ids=str)
 def model(request, tiny_cfg):
-    name, layers = request.param
-    return build_model(with_(tiny_cfg, model=name, num_layers=layers), SCALER)
+    name, layers, likelihood = request.param
+    return build_model(with_(tiny_cfg, model=name, num_layers=layers, likelihood=likelihood), SCALER)
+
+
+def _batch_sigma_nll(model: models.vae.VAE, x: torch.Tensor, x_hat: torch.Tensor) -> torch.Tensor:
+    return lik.batch_sigma_nll(x, x_hat, model._ends(x), (model.lower, model.upper), model.floor)
 
 
 def test_shapes(model, tiny_cfg):
@@ -44,7 +53,7 @@ def test_gradients_reach_every_parameter(model):
         assert p.grad.abs().sum() > 0, f"zero gradient at {name}"
 
 
-@pytest.mark.parametrize("likelihood", ["gaussian", "mse"])
+@pytest.mark.parametrize("likelihood", ["gaussian", "learned", "mse"])
 def test_loss_formula(tiny_cfg, likelihood):
     model = build_model(with_(tiny_cfg, likelihood=likelihood), SCALER)
     x = _inside(16)
@@ -63,11 +72,44 @@ def test_recons_of_a_decoder_off_by_a_known_amount(tiny_cfg, monkeypatch, likeli
     variance is then 0.01 + the rounding variance q_f (one data unit² / 12), and recons Σ_f ½·log of it."""
     model = build_model(with_(tiny_cfg, likelihood=likelihood), SCALER)
     x = _inside(32)
-    monkeypatch.setattr(model, "decode", lambda z: x + 0.1)
+    monkeypatch.setattr(model, "decode_stats", lambda z: (x + 0.1, None))
     recons = model.loss(x, beta=0.0).recons.item()
     unit = [1 / 299, 1 / 299, 0.9 / 255, 0.9 / 255, 0.9 / 255]  # one data unit in model space (colors: margin 0.05)
     expected = 5 * 0.01 if likelihood == "mse" else sum(0.5 * math.log(0.01 + u**2 / 12) for u in unit)
     assert recons == pytest.approx(expected, rel=1e-4)
+
+
+def test_learned_recons_of_a_known_decoder(tiny_cfg, monkeypatch):
+    """Off by 0.1 everywhere, variance 0.01 on half the points and 0.04 on the other half: per value
+    ½·(log v + 0.01/v), weighted by σ / mean σ (β-NLL with β = ½): 2/3 and 4/3."""
+    model = build_model(with_(tiny_cfg, likelihood="learned"), SCALER)
+    x = _inside(32)
+    var = torch.full((32, F), 0.01)
+    var[16:] = 0.04
+    monkeypatch.setattr(model, "decode_stats", lambda z: (x + 0.1, var))
+    recons = model.loss(x, beta=0.0).recons.item()
+    quiet, loud = 0.5 * (math.log(0.01) + 1.0), 0.5 * (math.log(0.04) + 0.25)
+    assert recons == pytest.approx(F * (0.5 * 2 / 3 * quiet + 0.5 * 4 / 3 * loud), rel=1e-5)
+
+
+def test_learned_sigma_scales_each_points_noise(tiny_cfg, monkeypatch):
+    """A decoder whose σ is 0.001 for even rows and 0.1 for odd ones: calibrated on residuals of exactly
+    that spread, its samples have that spread, row by row."""
+    model = build_model(with_(tiny_cfg, likelihood="learned", noise_covariance="diagonal"), SCALER)
+
+    def decoded(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        var = torch.full((len(z), F), 0.1**2)
+        var[::2] = 0.001**2
+        return torch.full((len(z), F), 0.5), var
+
+    monkeypatch.setattr(model, "decode_stats", decoded)
+    monkeypatch.setattr(model, "sampling_decoder", lambda: decoded)
+    x = 0.5 + decoded(torch.zeros(4000, 1))[1].sqrt() * torch.randn(4000, F, generator=torch.Generator().manual_seed(0))
+    model.calibrate(x, torch.Generator().manual_seed(0), em_iters=2)
+    torch.testing.assert_close(model.noise_std, torch.ones(F), atol=0.05, rtol=0)
+    points = model.sample(4000, torch.Generator().manual_seed(1))
+    torch.testing.assert_close(points[::2].std(0), torch.full((F,), 0.001), rtol=0.1, atol=0)
+    torch.testing.assert_close(points[1::2].std(0), torch.full((F,), 0.1), rtol=0.1, atol=0)
 
 
 def test_censored_values_reward_a_mean_past_the_end(tiny_cfg):
@@ -80,9 +122,9 @@ def test_censored_values_reward_a_mean_past_the_end(tiny_cfg):
     above, below = x_hat.clone(), x_hat.clone()
     above[:8, 2] = model.upper[2] + 0.04  # the decoder's mean past the end: clamping gives 255
     below[:8, 2] = model.upper[2] - 0.04
-    assert model._gaussian_nll(x, above) < model._gaussian_nll(x, x_hat) < model._gaussian_nll(x, below)
+    assert _batch_sigma_nll(model, x, above) < _batch_sigma_nll(model, x, x_hat) < _batch_sigma_nll(model, x, below)
     sigma = ((x_hat[8:, 2] - x[8:, 2]) ** 2).mean() + SCALER.quantum()[2]  # σ² from uncensored values only
-    gap = model._gaussian_nll(x, below) - model._gaussian_nll(x, above)
+    gap = _batch_sigma_nll(model, x, below) - _batch_sigma_nll(model, x, above)
     expected = -8 * (torch.special.log_ndtr(-0.04 / sigma.sqrt()) - torch.special.log_ndtr(0.04 / sigma.sqrt())) / 64
     torch.testing.assert_close(gap, expected)
 
@@ -113,7 +155,7 @@ def test_a_mean_past_the_end_gives_exactly_saturated_colors(tiny_cfg, monkeypatc
     model = build_model(with_(tiny_cfg, noise_covariance="diagonal"), SCALER)  # one σ for all points, set below
     model.calibrate(_inside(300), torch.Generator().manual_seed(0))
     model.noise_std.fill_(0.01)
-    monkeypatch.setattr(model, "sampling_decoder", lambda: lambda z: torch.full((len(z), F), 0.99))
+    monkeypatch.setattr(model, "sampling_decoder", lambda: lambda z: (torch.full((len(z), F), 0.99), None))
     points = SCALER.to_data(model.sample(1000, torch.Generator().manual_seed(0)).numpy())
     assert (points[:, 2:] == 255).mean() > 0.99  # 0.99 is 4 σ past 0.95, the end of the color range
     assert (points[:, 0] == 299).mean() < 0.3  # positions have no margin: 0.99 is 1 σ inside the picture
@@ -161,9 +203,13 @@ def test_gaussian_mixture_recovers_known_components():
     torch.testing.assert_close(stds, torch.tensor([[0.5, 0.5], [2.0, 2.0]]), atol=0.15, rtol=0)
 
 
-@pytest.mark.parametrize(("hidden_dim", "num_head", "num_layers"), [(32, 2, 1), (24, 3, 2), (16, 1, 1)])
-def test_batch_last_decoder_matches_decode(tiny_cfg, hidden_dim, num_head, num_layers):
+@pytest.mark.parametrize(
+    ("hidden_dim", "num_head", "num_layers", "likelihood"),
+    [(32, 2, 1, "gaussian"), (24, 3, 2, "gaussian"), (16, 1, 1, "gaussian"), (32, 2, 1, "learned")],
+)
+def test_batch_last_decoder_matches_decode(tiny_cfg, hidden_dim, num_head, num_layers, likelihood):
     cfg = with_(tiny_cfg, model="transformer_vae", hidden_dim=hidden_dim, num_head=num_head, num_layers=num_layers)
+    cfg = with_(cfg, likelihood=likelihood)
     model = build_model(cfg, SCALER)
     with torch.no_grad():  # LayerNorm's affine starts at (1, 0); perturb it so that folding it is really tested
         for layer in model.generator:
@@ -172,7 +218,12 @@ def test_batch_last_decoder_matches_decode(tiny_cfg, hidden_dim, num_head, num_l
                 norm.bias.normal_(0.0, 0.3)
     z = 2 * torch.randn(500, tiny_cfg.latent_dim)
     with torch.no_grad():
-        torch.testing.assert_close(model.sampling_decoder()(z), model.eval().decode(z), atol=1e-5, rtol=0)
+        (fast_mean, fast_var), (mean, var) = model.sampling_decoder()(z), model.eval().decode_stats(z)
+    torch.testing.assert_close(fast_mean, mean, atol=1e-5, rtol=0)
+    if likelihood == "learned":
+        torch.testing.assert_close(fast_var, var, atol=1e-7, rtol=1e-4)
+    else:
+        assert fast_var is None and var is None
 
 
 def test_seeded_samples_do_not_depend_on_threads_or_calls(model, monkeypatch):
@@ -220,7 +271,7 @@ def test_full_noise_covariance_reproduces_the_residuals_correlation(tiny_cfg, mo
     a, b, c = (torch.randn(4000, generator=gen) for _ in range(3))
     residual = 0.01 * torch.stack([a, c, -0.5 * a + 0.75**0.5 * b, torch.randn(4000, generator=gen), 0.8 * c], 1)
     residual[:, 4] += 0.01 * 0.6 * torch.randn(4000, generator=gen)  # corr(y, b) = 0.8 / sqrt(0.64 + 0.36) = 0.8
-    monkeypatch.setattr(model, "decode", lambda z: x - residual)
+    monkeypatch.setattr(model, "decode_stats", lambda z: (x - residual, None))
     model.calibrate(x, torch.Generator().manual_seed(0), em_iters=2)
     noise = model._noise(200_000, torch.Generator().manual_seed(1)).double()
     correlation = torch.corrcoef(noise.T)
@@ -255,7 +306,9 @@ def test_local_noise_is_each_components_own():
     torch.testing.assert_close(loud.std(0), (shrunk * own + (1 - shrunk) * overall).sqrt(), rtol=0.03, atol=0)
 
 
-def test_local_noise_lives_in_the_checkpoint_of_a_local_model(tiny_cfg):
+@pytest.mark.parametrize("likelihood", ["gaussian", "learned"])
+def test_local_noise_lives_in_the_checkpoint_of_a_local_model(tiny_cfg, likelihood):
+    tiny_cfg = with_(tiny_cfg, likelihood=likelihood)
     model = build_model(with_(tiny_cfg, noise_covariance="local"), SCALER)
     model.calibrate(_inside(300), torch.Generator().manual_seed(0))
     state = model.state_dict()

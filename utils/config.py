@@ -31,7 +31,7 @@ class Config:
     image_path: str = ""  # dataset=image: a PNG or JPEG; its foreground pixels are the points
     mask_path: str = ""  # optional: the mask's bright pixels are the foreground (else alpha, else brightness)
     image_threshold: int = 64  # foreground = brightest channel above this (0..254), without mask or alpha
-    num_points: int = 5000  # training points drawn from a picture (all of them if it has fewer)
+    num_points: int = 5000  # training points drawn from a picture (all if fewer); the built-in π: (1 - holdout) x this
     holdout: float = 0.5  # share kept out of training for evaluation where no other pixels exist (the quiz)
     # model (chosen by name from models/registry.py, which checks the name)
     model: str = "transformer_vae"
@@ -40,8 +40,9 @@ class Config:
     num_layers: int = 1  # transformer layers in the encoder and in the generator
     latent_dim: int = 6
     # reconstruction term: "gaussian" is the negative log-likelihood of a Gaussian decoder whose
-    # per-feature variance is the optimal one (the sigma-VAE); "mse" is the seed's squared error
-    likelihood: Literal["gaussian", "mse"] = "gaussian"
+    # per-feature variance is the batch's optimal one (the sigma-VAE); "learned": the decoder also gives
+    # each point's variance (models/likelihood.py); "mse" is the seed's squared error
+    likelihood: Literal["gaussian", "learned", "mse"] = "learned"
     # the prior used when sampling: "gmm" fits a Gaussian mixture on the posterior means after
     # training (the standard normal leaves points between the strokes); "standard" is N(0, I)
     prior: Literal["gmm", "standard"] = "gmm"
