@@ -48,7 +48,11 @@ def optimal_var(residual: torch.Tensor, inside: torch.Tensor, floor: torch.Tenso
 
 
 def _censored_terms(
-    x_mean: torch.Tensor, std: torch.Tensor, ends: tuple[torch.Tensor, torch.Tensor], lower: torch.Tensor, upper: torch.Tensor
+    x_mean: torch.Tensor,
+    std: torch.Tensor,
+    ends: tuple[torch.Tensor, torch.Tensor],
+    lower: torch.Tensor,
+    upper: torch.Tensor,
 ) -> torch.Tensor:
     """(B, F) -log P(x̃ <= lower) where at the lower end, -log P(x̃ >= upper) where at the upper end, else 0."""
     at_low, at_high = ends

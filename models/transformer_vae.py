@@ -23,7 +23,6 @@ from models.batch_last import BatchLastDecoder
 from models.vae import VAE, Decoded, variance_head
 
 
-
 class FeatureTokens(nn.Module):
     """Linear map of each scalar feature to its own H-dim token: (B, F) -> (B, F, H)."""
 

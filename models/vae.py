@@ -137,13 +137,14 @@ class VAE(nn.Module):
         """(1 - β)·recons + β·KLD per point; recons is the likelihood's term (module docstring)."""
         mu, logvar = self.encode(x)
         x_hat, var = self.decode_stats(reparameterize(mu, logvar))
-        ends, bounds = self._ends(x), (self.lower, self.upper)
-        if self.likelihood == "gaussian":
-            recons = lik.batch_sigma_nll(x, x_hat, ends, bounds, self.floor)
-        elif var is not None:
-            recons = lik.learned_sigma_nll(x, x_hat, var, ends, bounds)
-        else:
+        if self.likelihood == "mse":
             recons = (x_hat - x).pow(2).sum(dim=1).mean()
+        else:  # models/likelihood.py: the decoder's own variance ("learned") or the batch's per feature
+            ends, bounds = self._ends(x), (self.lower, self.upper)
+            if var is None:
+                recons = lik.batch_sigma_nll(x, x_hat, ends, bounds, self.floor)
+            else:
+                recons = lik.learned_sigma_nll(x, x_hat, var, ends, bounds)
         kld = kl_to_standard_normal(mu, logvar).mean()
         return LossTerms(total=(1 - beta) * recons + beta * kld, recons=recons, kld=kld)
 
@@ -169,13 +170,13 @@ class VAE(nn.Module):
         at_low, at_high = self._ends(x)
         inside = ~(at_low | at_high)
         x_hat, var = self.decode_stats(mu)
-        # the learned σ(z) scales the noise at sampling: what is measured here is the rest, in its units
-        residual, floor = (x - x_hat, self.quantum) if var is None else ((x - x_hat) / var.sqrt(), 1e-4)
+        residual, floor = x - x_hat, self.quantum
+        if var is not None:  # the learned σ(z) scales the noise at sampling: measure the rest, in its units
+            residual, floor = residual / var.sqrt(), torch.full_like(self.quantum, 1e-4)  # (1% of σ)²
         self.noise_std.copy_(lik.optimal_var(residual, inside, floor).sqrt())
         if self.noise_chol is not None:
             self.noise_chol.copy_(residual_correlation_chol(residual, inside))
         if self.local_noise is not None:
-            floor = self.quantum if var is None else torch.full_like(self.quantum, 1e-4)
             self.local_noise.fit(residual, inside.all(dim=1), self.prior.responsibilities(mu), floor)
         self.train(was_training)
 

@@ -50,7 +50,8 @@ def test_auto_falls_back_to_synthetic(tmp_path: Path, tiny_cfg, capsys):
     ds = load_dataset(with_(tiny_cfg, dataset="auto", data_dir=str(tmp_path / "empty")))
     assert ds.source == "synthetic"
     assert ds.train.shape == (1000, 5)  # as the quiz would: (1 - holdout) x num_points, holdout 0.5
-    assert ds.test.shape == (1000, 5) and ds.protocol == "fresh draw"
+    assert ds.test.shape == (1000, 5)
+    assert ds.protocol == "fresh draw"
     assert "built-in" in capsys.readouterr().out
 
 

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 import models.vae
-from models import likelihood as lik
 from data import Scaler
 from models import MODELS, build_model
+from models import likelihood as lik
 from models.latent_prior import fit_gaussian_mixture
 from models.output_noise import SHRINK, LocalNoise
 from models.vae import kl_to_standard_normal, reparameterize
@@ -223,7 +223,8 @@ def test_batch_last_decoder_matches_decode(tiny_cfg, hidden_dim, num_head, num_l
     if likelihood == "learned":
         torch.testing.assert_close(fast_var, var, atol=1e-7, rtol=1e-4)
     else:
-        assert fast_var is None and var is None
+        assert fast_var is None
+        assert var is None
 
 
 def test_seeded_samples_do_not_depend_on_threads_or_calls(model, monkeypatch):

@@ -31,11 +31,16 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import cross_val_score
 from torch import nn
 
+# Rows of distances computed at a time. Why small: a block of 128 x 2500 float64 is 2.5 MB. Blocks of
+# 1024 rows (20 MB), freed, made glibc's malloc raise its mmap threshold and keep such blocks on its heap,
+# where they added up over an evaluation's 27 sets: a default run's peak memory fell from about 680 MiB
+# to 575 MiB with 128 rows, its figures unchanged to the bit (benchmarks/RESULTS.md, "Speed").
+ROWS = 128
 FIGURES = ("swd", "density", "coverage", "c2st", "c2st_mlp", "on_shape", "color_err", "copies")
 
 
 def _nn_dist(
-    a: torch.Tensor, b: torch.Tensor, k: int = 1, exclude_self: bool = False, rows: int = 1024
+    a: torch.Tensor, b: torch.Tensor, k: int = 1, exclude_self: bool = False, rows: int = ROWS
 ) -> torch.Tensor:
     """Distance from each row of a (N, D) to its k-th nearest row of b (M, D) -> (N,).
 
@@ -63,7 +68,7 @@ def sliced_wasserstein(a: np.ndarray, b: np.ndarray, n_proj: int = 256, seed: in
     return float(np.abs(pa - pb).mean())
 
 
-def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5, rows: int = 1024) -> tuple[float, float]:
+def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5, rows: int = ROWS) -> tuple[float, float]:
     """Density and coverage of `fake` w.r.t. `real` (Naeem et al. 2020), `rows` fake points at a time."""
     r, f = torch.from_numpy(real).double(), torch.from_numpy(fake).double()
     radii = _nn_dist(r, r, k=k, exclude_self=True)  # (N,) k-NN radius of each real point
@@ -127,7 +132,7 @@ def on_shape_rate(real_xy: np.ndarray, fake_xy: np.ndarray, radius: float = 3.0)
     return float((d <= radius).double().mean())
 
 
-def color_error(real: np.ndarray, fake: np.ndarray, rows: int = 1024) -> float:
+def color_error(real: np.ndarray, fake: np.ndarray, rows: int = ROWS) -> float:
     """Mean |rgb(fake) - rgb(nearest real point in x, y)| over points and channels, data units."""
     real_xy, fake_xy = torch.from_numpy(real[:, :2]).double(), torch.from_numpy(fake[:, :2]).double()
     nearest = torch.cat([torch.cdist(fake_xy[s : s + rows], real_xy).argmin(dim=1) for s in range(0, len(fake), rows)])
