@@ -54,7 +54,7 @@ class Config:
     # prior: standard, which has no components, it is "diagonal")
     noise_covariance: Literal["diagonal", "full", "local"] = "local"
     # training
-    epochs: int = 100
+    epochs: int = 150
     batch_size: int = 128
     lr: float = 2e-3
     lr_schedule: Literal["cosine", "constant"] = "cosine"
