@@ -5,8 +5,8 @@ start, EM): a strong density model, fitted in seconds, for low-dimensional data,
 beat to be worth its training time. It sees the same training points as the model.
 
 The fit runs on one thread: scikit-learn's k-means start depends on its OpenMP thread count (a Dask
-worker, which runs one, fitted another mixture than a laptop with two), and on 2500 points of 5
-features one thread is faster (2.7 s against 4.4 s with two, measured on the built-in π).
+worker, which runs one, fitted another mixture than a laptop with two), and on a few thousand points
+of 5 features one thread is faster (2.7 s against 4.4 s with two, on 5000 points of the built-in π).
 """
 
 from __future__ import annotations
