@@ -212,9 +212,7 @@ class VAE(nn.Module):
 
             def fill(first: int, z: torch.Tensor = z, noise: torch.Tensor = noise, block: torch.Tensor = block) -> None:
                 part = slice(first, first + chunk)
-                mean, var = decode(z[part])
-                own = noise[part] if var is None else noise[part] * var.sqrt()
-                torch.clamp(mean.add_(own), self.lower, self.upper, out=block[part])
+                torch.clamp(with_noise(*decode(z[part]), noise[part]), self.lower, self.upper, out=block[part])
 
             map_chunks(fill, range(0, size, chunk), parallel=device.type == "cpu")
         self.train(was_training)
@@ -233,8 +231,7 @@ class VAE(nn.Module):
         z = mu if use_mean else reparameterize(mu, logvar, generator)
         comp = self.prior.responsibilities(z).argmax(dim=1) if self.local_noise is not None else None
         noise = self._noise(len(x), generator, comp).to(z.device)
-        mean, var = self.decode_stats(z)
-        out = torch.clamp(mean + (noise if var is None else noise * var.sqrt()), self.lower, self.upper)
+        out = torch.clamp(with_noise(*self.decode_stats(z), noise), self.lower, self.upper)
         self.train(was_training)
         return out
 
@@ -242,6 +239,11 @@ class VAE(nn.Module):
     def latents(self, x: torch.Tensor, batch: int = 8192) -> torch.Tensor:
         """Posterior means (N, D) of x (N, F), in batches."""
         return torch.cat([self.encode(part)[0] for part in _batches(x, batch)]) if len(x) else x[:, :0]
+
+
+def with_noise(mean: torch.Tensor, var: torch.Tensor | None, noise: torch.Tensor) -> torch.Tensor:
+    """A decoded mean (B, F) plus output noise (B, F), scaled by the decoder's own σ(z) where it has one."""
+    return mean.add_(noise if var is None else noise * var.sqrt())
 
 
 def _batches(x: torch.Tensor, size: int) -> Iterator[torch.Tensor]:
