@@ -233,6 +233,7 @@ def test_seeded_samples_do_not_depend_on_threads_or_calls(model, monkeypatch):
     Every call decodes in chunks of the same size: a BLAS may round a row differently in a matrix product
     of another height (seen on a 16-core host), so only equal chunk layouts promise equal bits."""
     monkeypatch.setattr(models.vae, "BLOCK", 256)
+    monkeypatch.setattr(models.vae, "PARALLEL_CHUNKS", 2)  # workers for the 4 chunks of a block
     model.calibrate(_inside(300), torch.Generator().manual_seed(0))
     threads = torch.get_num_threads()
     points = []
