@@ -29,7 +29,7 @@ from torch import nn
 from data.scaling import Scaler
 from models import likelihood as lik
 from models.latent_prior import LatentPrior
-from models.output_noise import LocalNoise, residual_correlation_chol
+from models.output_noise import LocalNoise, fit_censored, residual_correlation_chol
 
 Decoded = tuple[torch.Tensor, torch.Tensor | None]  # (mean (B, F), variance (B, F) or None): decode_stats
 BLOCK = 65536  # points whose randomness is drawn together: any split of n into blocks gives the same points
@@ -160,7 +160,8 @@ class VAE(nn.Module):
 
     @torch.no_grad()
     def calibrate(self, x: torch.Tensor, generator: torch.Generator, em_iters: int = 200) -> None:
-        """Fit what sampling needs from the training points x (N, F): the latent prior and the output std.
+        """Fit what sampling needs from the training points x (N, F): the latent prior and the output noise
+        (with saturated colors imputed: models/output_noise.py, `fit_censored`).
 
         `em_iters` bounds the mixture fit (a frame during training fits in a few steps).
         """
@@ -168,17 +169,28 @@ class VAE(nn.Module):
         self.eval()
         mu, _ = self.encode(x)
         self.prior.fit(mu, generator, em_iters)
-        at_low, at_high = self._ends(x)
-        inside = ~(at_low | at_high)
         x_hat, var = self.decode_stats(mu)
-        residual, floor = x - x_hat, self.quantum
-        if var is not None:  # the learned σ(z) scales the noise at sampling: measure the rest, in its units
-            residual, floor = residual / var.sqrt(), torch.full_like(self.quantum, 1e-4)  # (1% of σ)²
-        self.noise_std.copy_(lik.optimal_var(residual, inside, floor).sqrt())
-        if self.noise_chol is not None:
-            self.noise_chol.copy_(residual_correlation_chol(residual, inside))
-        if self.local_noise is not None:
-            self.local_noise.fit(residual, inside.all(dim=1), self.prior.responsibilities(mu), floor)
+        if var is None:
+            unit, floor = torch.ones_like(x_hat), self.quantum
+        else:  # the learned σ(z) scales the noise at sampling: measure the rest in its units, floor (1% of σ)²
+            unit, floor = var.sqrt(), torch.full_like(self.quantum, 1e-4)
+        resp = self.prior.responsibilities(mu) if self.local_noise is not None else None
+        every = torch.ones_like(x, dtype=torch.bool)
+
+        def fit(residual: torch.Tensor) -> None:
+            self.noise_std.copy_(lik.optimal_var(residual, every, floor).sqrt())
+            if self.noise_chol is not None:
+                self.noise_chol.copy_(residual_correlation_chol(residual, every))
+            if self.local_noise is not None and resp is not None:
+                self.local_noise.fit(residual, every[:, 0], resp, floor)
+
+        def marginals() -> tuple[torch.Tensor, torch.Tensor]:  # the noise's mean and std (N, F) at each point
+            if self.local_noise is not None and resp is not None:
+                return self.local_noise.marginals(resp.argmax(dim=1))
+            return torch.zeros_like(x), self.noise_std.expand_as(x)
+
+        bounds = ((self.lower - x_hat) / unit, (self.upper - x_hat) / unit)
+        fit_censored(fit, marginals, (x - x_hat) / unit, self._ends(x), bounds, generator)
         self.train(was_training)
 
     def _noise(self, n: int, generator: torch.Generator | None, comp: torch.Tensor | None = None) -> torch.Tensor:
