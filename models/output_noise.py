@@ -17,9 +17,10 @@ here measured after training rather than learned).
 `fit_censored`: a saturated color (censored at 0 or 255) says only that its residual is at least
 (upper - mean) / σ. Leaving such values out, or counting them at their bound, fits a noise that
 rarely reaches the end (word.jpg: green at 255 in 8.9 % of the samples against 15.6 % of the
-picture's points; with the imputation 15.1 %). So each censored residual is imputed by a draw from the fitted noise
-truncated to beyond its bound, and the noise refitted, a few rounds: stochastic EM for a censored
-Gaussian (Tobin 1958; Celeux & Diebolt 1985). Data with no censored value is fitted once, as before.
+picture's points; with the imputation 15.1 %). So each censored residual is imputed by a draw from
+the fitted noise truncated to beyond its bound, and the noise refitted, a few rounds: stochastic EM
+for a censored Gaussian (Tobin 1958; Celeux & Diebolt 1985). Data with no censored value is fitted
+once, as before.
 """
 
 from __future__ import annotations
