@@ -61,7 +61,8 @@ class LocalNoise(nn.Module):
     def fit(self, residual: torch.Tensor, complete: torch.Tensor, resp: torch.Tensor, floor: torch.Tensor) -> None:
         """residual (N, F), complete (N,) rows without censored values, resp (N, K) responsibilities,
         floor (F,) a variance added to every covariance (the rounding variance)."""
-        r, w = residual[complete].double().cpu(), resp[complete].double().cpu()  # (M, F), (M, K)
+        keep = complete.cpu()  # the fit runs on the CPU, whatever the model's device
+        r, w = residual.cpu()[keep].double(), resp.cpu()[keep].double()  # (M, F), (M, K)
         f = r.shape[1]
         overall = torch.cov(r.T, correction=0) if len(r) > f else torch.eye(f, dtype=r.dtype) * r.pow(2).mean()
         count = w.sum(0)  # (K,)
@@ -107,7 +108,8 @@ def fit_censored(
     fit(torch.where(at_high, residual.maximum(high), torch.where(at_low, residual.minimum(low), residual)))
     if not bool(censored.any()):
         return
-    uniform = torch.rand(residual.shape, generator=generator, dtype=torch.float64)  # one per value, every round
+    # one uniform per value, reused every round; drawn on the CPU (the same numbers on every device)
+    uniform = torch.rand(residual.shape, generator=generator, dtype=torch.float64).to(residual.device)
     for _ in range(CENSORED_ROUNDS):
         mean, std = (t.double() for t in marginals())
         below_low = torch.special.ndtr((low - mean) / std)  # P(noise < lower bound), (N, F)

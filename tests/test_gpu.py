@@ -1,7 +1,9 @@
-"""The GPU path (skipped without a CUDA GPU): a run on the GPU publishes a checkpoint that loads on the CPU."""
+"""The GPU path (skipped without a CUDA GPU): every model trains, calibrates and samples on the GPU as on the
+CPU, and a run on the GPU publishes a checkpoint that loads on the CPU."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 from pathlib import Path
@@ -11,9 +13,41 @@ import pytest
 import torch
 
 from commands import run_train
-from models import colored_pi_generator, load_trained
+from data import Scaler
+from models import MODELS, build_model, colored_pi_generator, load_trained
+from tests.conftest import with_
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")
+
+SCALER = Scaler.for_image(300, 300)
+
+
+def _saturated_points(n: int) -> torch.Tensor:
+    """(n, F) points inside the range, their red saturated (censored at the upper end) in about 30 %."""
+    low, high = (torch.tensor(b) for b in SCALER.bounds())
+    generator = torch.Generator().manual_seed(3)
+    x = low + (high - low) * (0.3 + 0.4 * torch.rand(n, SCALER.n_features, generator=generator))
+    x[:, 2] = (high[2] - 0.05 + 0.1 * torch.randn(n, generator=generator)).clamp(max=high[2])
+    return x
+
+
+@pytest.mark.parametrize("likelihood", ["gaussian", "learned"])
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_every_model_works_on_the_gpu_as_on_the_cpu(tiny_cfg, name, likelihood):
+    cpu = build_model(with_(tiny_cfg, model=name, likelihood=likelihood), SCALER)
+    gpu = copy.deepcopy(cpu).to("cuda")
+    x = _saturated_points(2000)
+    gpu.loss(x[:256].cuda(), beta=0.5).total.backward()
+    assert all(p.grad is not None and bool(p.grad.isfinite().all()) for p in gpu.parameters())
+    gpu.calibrate(x.cuda(), torch.Generator().manual_seed(0))  # the censored colors' imputation included
+    points = gpu.sample(3000, torch.Generator().manual_seed(1))
+    assert points.device.type == "cuda"
+    assert bool(points.isfinite().all())
+    assert gpu.reconstruct(x[:50].cuda(), torch.Generator().manual_seed(2), use_mean=False).device.type == "cuda"
+    # the same fitted model on either device: the same points, up to float rounding
+    cpu.load_state_dict({k: v.cpu() for k, v in gpu.state_dict().items()})
+    on_cpu = cpu.sample(3000, torch.Generator().manual_seed(1))
+    torch.testing.assert_close(points.cpu(), on_cpu, atol=1e-4, rtol=0)
 
 
 def test_a_run_on_the_gpu_loads_and_samples_on_the_cpu(tiny_cfg):
