@@ -13,6 +13,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from data import Scaler
 from utils.config import Config
 
 torch.set_num_threads(1)  # tests are small; one thread avoids oversubscribing the 2 cores
@@ -62,3 +63,13 @@ def tiny_cfg(tmp_path: Path) -> Config:
 
 def with_(cfg: Config, **changes) -> Config:
     return dataclasses.replace(cfg, **changes)
+
+
+QUIZ_SCALER = Scaler.for_image(300, 300)  # model space of a 300 x 300 picture, as the quiz's
+
+
+def inside_points(n: int, seed: int = 0) -> torch.Tensor:
+    """(n, F) points strictly inside the data's range in model space (no censored values)."""
+    low, high = (torch.tensor(b) for b in QUIZ_SCALER.bounds())
+    uniform = torch.rand(n, QUIZ_SCALER.n_features, generator=torch.Generator().manual_seed(seed))
+    return low + (high - low) * (0.05 + 0.9 * uniform)

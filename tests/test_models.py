@@ -12,18 +12,11 @@ from data import Scaler
 from models import MODELS, build_model
 from models import likelihood as lik
 from models.latent_prior import fit_gaussian_mixture
-from models.output_noise import SHRINK, LocalNoise
 from models.vae import kl_to_standard_normal, reparameterize
-from tests.conftest import with_
+from tests.conftest import inside_points, with_
 
 SCALER = Scaler.for_image(300, 300)
 F = SCALER.n_features
-
-
-def _inside(n: int, seed: int = 0) -> torch.Tensor:
-    """(n, F) points strictly inside the data's range in model space (no censored values)."""
-    low, high = (torch.tensor(b) for b in SCALER.bounds())
-    return low + (high - low) * (0.05 + 0.9 * torch.rand(n, F, generator=torch.Generator().manual_seed(seed)))
 
 
 FAMILY = [(name, layers, "gaussian") for name in sorted(MODELS) for layers in (1, 2)]
@@ -41,13 +34,13 @@ def _batch_sigma_nll(model: models.vae.VAE, x: torch.Tensor, x_hat: torch.Tensor
 
 
 def test_shapes(model, tiny_cfg):
-    x_hat, mu, logvar = model(_inside(7))
+    x_hat, mu, logvar = model(inside_points(7))
     assert x_hat.shape == (7, F)
     assert mu.shape == logvar.shape == (7, tiny_cfg.latent_dim)
 
 
 def test_gradients_reach_every_parameter(model):
-    model.loss(_inside(16), beta=0.5).total.backward()
+    model.loss(inside_points(16), beta=0.5).total.backward()
     for name, p in model.named_parameters():
         assert p.grad is not None, f"no gradient reaches {name}"
         assert p.grad.abs().sum() > 0, f"zero gradient at {name}"
@@ -56,7 +49,7 @@ def test_gradients_reach_every_parameter(model):
 @pytest.mark.parametrize("likelihood", ["gaussian", "learned", "mse"])
 def test_loss_formula(tiny_cfg, likelihood):
     model = build_model(with_(tiny_cfg, likelihood=likelihood), SCALER)
-    x = _inside(16)
+    x = inside_points(16)
     terms = {}
     for beta in (0.0, 1.0, 0.25):
         torch.manual_seed(1)  # the same reparameterisation noise for each β
@@ -71,7 +64,7 @@ def test_recons_of_a_decoder_off_by_a_known_amount(tiny_cfg, monkeypatch, likeli
     """A decoder that misses every value by exactly 0.1: squared error 5 x 0.01 per point; the σ-VAE's optimal
     variance is then 0.01 + the rounding variance q_f (one data unit² / 12), and recons Σ_f ½·log of it."""
     model = build_model(with_(tiny_cfg, likelihood=likelihood), SCALER)
-    x = _inside(32)
+    x = inside_points(32)
     monkeypatch.setattr(model, "decode_stats", lambda z: (x + 0.1, None))
     recons = model.loss(x, beta=0.0).recons.item()
     unit = [1 / 299, 1 / 299, 0.9 / 255, 0.9 / 255, 0.9 / 255]  # one data unit in model space (colors: margin 0.05)
@@ -83,7 +76,7 @@ def test_learned_recons_of_a_known_decoder(tiny_cfg, monkeypatch):
     """Off by 0.1 everywhere, variance 0.01 on half the points and 0.04 on the other half: per value
     ½·(log v + 0.01/v), weighted by σ / mean σ (β-NLL with β = ½): 2/3 and 4/3."""
     model = build_model(with_(tiny_cfg, likelihood="learned"), SCALER)
-    x = _inside(32)
+    x = inside_points(32)
     var = torch.full((32, F), 0.01)
     var[16:] = 0.04
     monkeypatch.setattr(model, "decode_stats", lambda z: (x + 0.1, var))
@@ -115,7 +108,7 @@ def test_learned_sigma_scales_each_points_noise(tiny_cfg, monkeypatch):
 def test_censored_values_reward_a_mean_past_the_end(tiny_cfg):
     """A red value at 255 is 'at least 255': a mean above the end costs almost nothing, below costs a lot."""
     model = build_model(tiny_cfg, SCALER)
-    x = _inside(64)
+    x = inside_points(64)
     x[:8, 2] = model.upper[2]  # eight saturated reds
     x_hat = x.clone()
     x_hat[:, 2] += 0.01 * torch.randn(64, generator=torch.Generator().manual_seed(0))  # some error everywhere
@@ -140,7 +133,7 @@ def test_kl_and_reparameterisation():
 
 
 def test_samples_are_fresh_unless_seeded_and_inside_the_range(model):
-    model.calibrate(_inside(300), torch.Generator().manual_seed(0))
+    model.calibrate(inside_points(300), torch.Generator().manual_seed(0))
     a, b = model.sample(50), model.sample(50)
     assert a.shape == (50, F)
     assert not torch.equal(a, b)
@@ -153,7 +146,7 @@ def test_samples_are_fresh_unless_seeded_and_inside_the_range(model):
 
 def test_a_mean_past_the_end_gives_exactly_saturated_colors(tiny_cfg, monkeypatch):
     model = build_model(with_(tiny_cfg, noise_covariance="diagonal"), SCALER)  # one σ for all points, set below
-    model.calibrate(_inside(300), torch.Generator().manual_seed(0))
+    model.calibrate(inside_points(300), torch.Generator().manual_seed(0))
     model.noise_std.fill_(0.01)
     monkeypatch.setattr(model, "sampling_decoder", lambda: lambda z: (torch.full((len(z), F), 0.99), None))
     points = SCALER.to_data(model.sample(1000, torch.Generator().manual_seed(0)).numpy())
@@ -164,23 +157,23 @@ def test_a_mean_past_the_end_gives_exactly_saturated_colors(tiny_cfg, monkeypatc
 def test_calibration_fits_prior_and_output_noise(model):
     assert not bool(model.prior.fitted)
     assert model.noise_std.abs().sum() == 0
-    model.calibrate(_inside(300), torch.Generator().manual_seed(0))
+    model.calibrate(inside_points(300), torch.Generator().manual_seed(0))
     assert bool(model.prior.fitted)
     assert (model.noise_std > 0).all()
 
 
 def test_a_frames_fit_carries_nothing_from_earlier_fits(model):
     """A preview fit starts afresh: the same points and seed give the same frame whatever came before."""
-    x = _inside(300)
+    x = inside_points(300)
     model.calibrate(x, torch.Generator().manual_seed(0), em_iters=3)
     first = model.sample(500, torch.Generator().manual_seed(1))
-    model.calibrate(_inside(300, seed=3), torch.Generator().manual_seed(5))  # another fit in between
+    model.calibrate(inside_points(300, seed=3), torch.Generator().manual_seed(5))  # another fit in between
     model.calibrate(x, torch.Generator().manual_seed(0), em_iters=3)
     assert torch.equal(first, model.sample(500, torch.Generator().manual_seed(1)))
 
 
 def test_reconstruct_decodes_the_posterior(model):
-    x = _inside(40)
+    x = inside_points(40)
     model.calibrate(x, torch.Generator().manual_seed(0))
     mean = model.reconstruct(x, torch.Generator().manual_seed(1), use_mean=True)
     sampled = model.reconstruct(x, torch.Generator().manual_seed(1), use_mean=False)
@@ -234,7 +227,7 @@ def test_seeded_samples_do_not_depend_on_threads_or_calls(model, monkeypatch):
     of another height (seen on a 16-core host), so only equal chunk layouts promise equal bits."""
     monkeypatch.setattr(models.vae, "BLOCK", 256)
     monkeypatch.setattr(models.vae, "PARALLEL_CHUNKS", 2)  # workers for the 4 chunks of a block
-    model.calibrate(_inside(300), torch.Generator().manual_seed(0))
+    model.calibrate(inside_points(300), torch.Generator().manual_seed(0))
     threads = torch.get_num_threads()
     points = []
     for count in (1, 2):
@@ -263,60 +256,3 @@ def test_precision_floor_is_half_a_pixel_and_half_the_pixel_noise(tiny_cfg):
     in_data_units = (model.floor.sqrt() / unit).tolist()
     assert in_data_units[:2] == pytest.approx([0.5, 0.5], rel=1e-4)
     assert in_data_units[2:] == pytest.approx([5.0, 5.0, 5.0], rel=0.15)
-
-
-def test_full_noise_covariance_reproduces_the_residuals_correlation(tiny_cfg, monkeypatch):
-    """Residuals with a known correlation (0.8 between r and b, -0.5 between x and g): the output noise has it."""
-    model = build_model(with_(tiny_cfg, noise_covariance="full"), SCALER)
-    x = _inside(4000)
-    gen = torch.Generator().manual_seed(3)
-    a, b, c = (torch.randn(4000, generator=gen) for _ in range(3))
-    residual = 0.01 * torch.stack([a, c, -0.5 * a + 0.75**0.5 * b, torch.randn(4000, generator=gen), 0.8 * c], 1)
-    residual[:, 4] += 0.01 * 0.6 * torch.randn(4000, generator=gen)  # corr(y, b) = 0.8 / sqrt(0.64 + 0.36) = 0.8
-    monkeypatch.setattr(model, "decode_stats", lambda z: (x - residual, None))
-    model.calibrate(x, torch.Generator().manual_seed(0), em_iters=2)
-    noise = model._noise(200_000, torch.Generator().manual_seed(1)).double()
-    correlation = torch.corrcoef(noise.T)
-    assert correlation[0, 2].item() == pytest.approx(-0.5, abs=0.03)
-    assert correlation[1, 4].item() == pytest.approx(0.8, abs=0.03)
-    assert correlation[0, 1].item() == pytest.approx(0.0, abs=0.03)
-    torch.testing.assert_close(noise.std(0), model.noise_std.double(), rtol=0.01, atol=0)
-    assert "noise_chol" in model.state_dict()
-    assert "noise_chol" not in build_model(tiny_cfg, SCALER).state_dict()  # diagonal: checkpoints as before
-
-
-def test_local_noise_is_each_components_own():
-    """Two components: residuals N(0.02, 0.001²) on one and N(0, 0.05²) on the other, 400 points each;
-    each component's draws have its own mean and spread, shrunk towards the overall ones by SHRINK points."""
-    gen = torch.Generator().manual_seed(0)
-    residual = torch.cat([0.02 + 0.001 * torch.randn(400, 5, generator=gen), 0.05 * torch.randn(400, 5, generator=gen)])
-    resp = torch.zeros(800, 2)
-    resp[:400, 0], resp[400:, 1] = 1.0, 1.0
-    noise = LocalNoise(2, 5)
-    noise.fit(residual, torch.ones(800, dtype=torch.bool), resp, floor=torch.full((5,), 1e-8))
-    eps = torch.randn(20_000, 5, generator=gen)
-    quiet, loud = (
-        noise.draw(eps, torch.zeros(20_000, dtype=torch.long), 1.0),
-        noise.draw(eps, torch.ones(20_000, dtype=torch.long), 1.0),
-    )
-    shrunk = 400 / (400 + SHRINK)
-    torch.testing.assert_close(quiet.mean(0), torch.full((5,), 0.02 * shrunk), atol=2e-4, rtol=0)
-    overall = residual.var(0, correction=0)  # the shrinkage target
-    expected = (shrunk * 0.001**2 + (1 - shrunk) * overall).sqrt()  # far below the overall std (0.037)
-    torch.testing.assert_close(quiet.std(0), expected, rtol=0.05, atol=0)
-    own = residual[400:].var(0, correction=0)
-    torch.testing.assert_close(loud.std(0), (shrunk * own + (1 - shrunk) * overall).sqrt(), rtol=0.03, atol=0)
-
-
-@pytest.mark.parametrize("likelihood", ["gaussian", "learned"])
-def test_local_noise_lives_in_the_checkpoint_of_a_local_model(tiny_cfg, likelihood):
-    tiny_cfg = with_(tiny_cfg, likelihood=likelihood)
-    model = build_model(with_(tiny_cfg, noise_covariance="local"), SCALER)
-    model.calibrate(_inside(300), torch.Generator().manual_seed(0))
-    state = model.state_dict()
-    assert {"local_noise.means", "local_noise.chol"} <= set(state)
-    again = build_model(with_(tiny_cfg, noise_covariance="local"), SCALER)
-    again.load_state_dict(state)
-    torch.testing.assert_close(
-        again.sample(50, torch.Generator().manual_seed(4)), model.sample(50, torch.Generator().manual_seed(4))
-    )

@@ -1,4 +1,5 @@
-"""The output noise fitted with censored values: the known answer of the imputation, and a model's samples."""
+"""The output noise: its correlations, a noise per latent component, and the fit with censored values
+(the imputation's known answer, a model's saturated samples)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import torch
 import models.output_noise
 from data import Scaler
 from models import build_model
-from models.output_noise import fit_censored
-from tests.conftest import with_
+from models.output_noise import SHRINK, LocalNoise, fit_censored
+from tests.conftest import inside_points, with_
 
 SCALER = Scaler.for_image(300, 300)
 
@@ -76,3 +77,60 @@ def test_a_model_saturates_as_often_as_its_training_points(tiny_cfg, likelihood,
     share = (samples[:, 2] >= high[2]).double().mean().item()
     assert real == pytest.approx(0.31, abs=0.02)
     assert share == pytest.approx(real, abs=0.04), f"{share:.3f} of the samples saturated, {real:.3f} of the points"
+
+
+def test_full_noise_covariance_reproduces_the_residuals_correlation(tiny_cfg, monkeypatch):
+    """Residuals with a known correlation (0.8 between r and b, -0.5 between x and g): the output noise has it."""
+    model = build_model(with_(tiny_cfg, noise_covariance="full"), SCALER)
+    x = inside_points(4000)
+    gen = torch.Generator().manual_seed(3)
+    a, b, c = (torch.randn(4000, generator=gen) for _ in range(3))
+    residual = 0.01 * torch.stack([a, c, -0.5 * a + 0.75**0.5 * b, torch.randn(4000, generator=gen), 0.8 * c], 1)
+    residual[:, 4] += 0.01 * 0.6 * torch.randn(4000, generator=gen)  # corr(y, b) = 0.8 / sqrt(0.64 + 0.36) = 0.8
+    monkeypatch.setattr(model, "decode_stats", lambda z: (x - residual, None))
+    model.calibrate(x, torch.Generator().manual_seed(0), em_iters=2)
+    noise = model._noise(200_000, torch.Generator().manual_seed(1)).double()
+    correlation = torch.corrcoef(noise.T)
+    assert correlation[0, 2].item() == pytest.approx(-0.5, abs=0.03)
+    assert correlation[1, 4].item() == pytest.approx(0.8, abs=0.03)
+    assert correlation[0, 1].item() == pytest.approx(0.0, abs=0.03)
+    torch.testing.assert_close(noise.std(0), model.noise_std.double(), rtol=0.01, atol=0)
+    assert "noise_chol" in model.state_dict()
+    assert "noise_chol" not in build_model(tiny_cfg, SCALER).state_dict()  # diagonal: checkpoints as before
+
+
+def test_local_noise_is_each_components_own():
+    """Two components: residuals N(0.02, 0.001²) on one and N(0, 0.05²) on the other, 400 points each;
+    each component's draws have its own mean and spread, shrunk towards the overall ones by SHRINK points."""
+    gen = torch.Generator().manual_seed(0)
+    residual = torch.cat([0.02 + 0.001 * torch.randn(400, 5, generator=gen), 0.05 * torch.randn(400, 5, generator=gen)])
+    resp = torch.zeros(800, 2)
+    resp[:400, 0], resp[400:, 1] = 1.0, 1.0
+    noise = LocalNoise(2, 5)
+    noise.fit(residual, torch.ones(800, dtype=torch.bool), resp, floor=torch.full((5,), 1e-8))
+    eps = torch.randn(20_000, 5, generator=gen)
+    quiet, loud = (
+        noise.draw(eps, torch.zeros(20_000, dtype=torch.long), 1.0),
+        noise.draw(eps, torch.ones(20_000, dtype=torch.long), 1.0),
+    )
+    shrunk = 400 / (400 + SHRINK)
+    torch.testing.assert_close(quiet.mean(0), torch.full((5,), 0.02 * shrunk), atol=2e-4, rtol=0)
+    overall = residual.var(0, correction=0)  # the shrinkage target
+    expected = (shrunk * 0.001**2 + (1 - shrunk) * overall).sqrt()  # far below the overall std (0.037)
+    torch.testing.assert_close(quiet.std(0), expected, rtol=0.05, atol=0)
+    own = residual[400:].var(0, correction=0)
+    torch.testing.assert_close(loud.std(0), (shrunk * own + (1 - shrunk) * overall).sqrt(), rtol=0.03, atol=0)
+
+
+@pytest.mark.parametrize("likelihood", ["gaussian", "learned"])
+def test_local_noise_lives_in_the_checkpoint_of_a_local_model(tiny_cfg, likelihood):
+    tiny_cfg = with_(tiny_cfg, likelihood=likelihood)
+    model = build_model(with_(tiny_cfg, noise_covariance="local"), SCALER)
+    model.calibrate(inside_points(300), torch.Generator().manual_seed(0))
+    state = model.state_dict()
+    assert {"local_noise.means", "local_noise.chol"} <= set(state)
+    again = build_model(with_(tiny_cfg, noise_covariance="local"), SCALER)
+    again.load_state_dict(state)
+    torch.testing.assert_close(
+        again.sample(50, torch.Generator().manual_seed(4)), model.sample(50, torch.Generator().manual_seed(4))
+    )
