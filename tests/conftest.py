@@ -73,3 +73,13 @@ def inside_points(n: int, seed: int = 0) -> torch.Tensor:
     low, high = (torch.tensor(b) for b in QUIZ_SCALER.bounds())
     uniform = torch.rand(n, QUIZ_SCALER.n_features, generator=torch.Generator().manual_seed(seed))
     return low + (high - low) * (0.05 + 0.9 * uniform)
+
+
+def saturated_points(n: int) -> torch.Tensor:
+    """(n, F) points inside the range whose red is N(upper - 0.05, 0.1²) clipped at the upper end:
+    saturated (censored) in about 31 % of them."""
+    low, high = (torch.tensor(b) for b in QUIZ_SCALER.bounds())
+    generator = torch.Generator().manual_seed(3)
+    x = low + (high - low) * (0.3 + 0.4 * torch.rand(n, QUIZ_SCALER.n_features, generator=generator))
+    x[:, 2] = (high[2] - 0.05 + 0.1 * torch.randn(n, generator=generator)).clamp(max=high[2])
+    return x

@@ -13,30 +13,18 @@ import pytest
 import torch
 
 from commands import run_train
-from data import Scaler
 from models import MODELS, build_model, colored_pi_generator, load_trained
-from tests.conftest import with_
+from tests.conftest import QUIZ_SCALER, saturated_points, with_
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")
-
-SCALER = Scaler.for_image(300, 300)
-
-
-def _saturated_points(n: int) -> torch.Tensor:
-    """(n, F) points inside the range, their red saturated (censored at the upper end) in about 30 %."""
-    low, high = (torch.tensor(b) for b in SCALER.bounds())
-    generator = torch.Generator().manual_seed(3)
-    x = low + (high - low) * (0.3 + 0.4 * torch.rand(n, SCALER.n_features, generator=generator))
-    x[:, 2] = (high[2] - 0.05 + 0.1 * torch.randn(n, generator=generator)).clamp(max=high[2])
-    return x
 
 
 @pytest.mark.parametrize("likelihood", ["gaussian", "learned"])
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_every_model_works_on_the_gpu_as_on_the_cpu(tiny_cfg, name, likelihood):
-    cpu = build_model(with_(tiny_cfg, model=name, likelihood=likelihood), SCALER)
+    cpu = build_model(with_(tiny_cfg, model=name, likelihood=likelihood), QUIZ_SCALER)
     gpu = copy.deepcopy(cpu).to("cuda")
-    x = _saturated_points(2000)
+    x = saturated_points(2000)
     gpu.loss(x[:256].cuda(), beta=0.5).total.backward()
     assert all(p.grad is not None and bool(p.grad.isfinite().all()) for p in gpu.parameters())
     gpu.calibrate(x.cuda(), torch.Generator().manual_seed(0))  # the censored colors' imputation included

@@ -10,7 +10,7 @@ import models.output_noise
 from data import Scaler
 from models import build_model
 from models.output_noise import SHRINK, LocalNoise, fit_censored
-from tests.conftest import inside_points, with_
+from tests.conftest import inside_points, saturated_points, with_
 
 SCALER = Scaler.for_image(300, 300)
 
@@ -67,14 +67,12 @@ def test_a_model_saturates_as_often_as_its_training_points(tiny_cfg, likelihood,
     """Red ~ N(upper - 0.05, 0.1²) clipped at the upper end: 31 % of the points saturated (censored).
     After `calibrate`, about as many samples are (28 %); fitted on the rows without a censored value, 6 %."""
     model = build_model(with_(tiny_cfg, likelihood=likelihood), SCALER).to(device)
-    low, high = (torch.tensor(b) for b in SCALER.bounds())
-    generator = torch.Generator().manual_seed(3)
-    x = low + (high - low) * (0.3 + 0.4 * torch.rand(4000, SCALER.n_features, generator=generator))
-    x[:, 2] = (high[2] - 0.05 + 0.1 * torch.randn(4000, generator=generator)).clamp(max=high[2])
-    real = (x[:, 2] >= high[2]).double().mean().item()
+    high = SCALER.bounds()[1][2]
+    x = saturated_points(4000)
+    real = (x[:, 2] >= high).double().mean().item()
     model.calibrate(x.to(device), torch.Generator().manual_seed(0))
     samples = model.sample(20_000, torch.Generator().manual_seed(5)).cpu()
-    share = (samples[:, 2] >= high[2]).double().mean().item()
+    share = (samples[:, 2] >= high).double().mean().item()
     assert real == pytest.approx(0.31, abs=0.02)
     assert share == pytest.approx(real, abs=0.04), f"{share:.3f} of the samples saturated, {real:.3f} of the points"
 
