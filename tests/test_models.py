@@ -8,14 +8,13 @@ import pytest
 import torch
 
 import models.vae
-from data import Scaler
 from models import MODELS, build_model
 from models import likelihood as lik
 from models.latent_prior import fit_gaussian_mixture
 from models.vae import kl_to_standard_normal, reparameterize
-from tests.conftest import inside_points, with_
+from tests.conftest import QUIZ_SCALER, inside_points, with_
 
-SCALER = Scaler.for_image(300, 300)
+SCALER = QUIZ_SCALER
 F = SCALER.n_features
 
 

@@ -7,12 +7,11 @@ import pytest
 import torch
 
 import models.output_noise
-from data import Scaler
 from models import build_model
 from models.output_noise import SHRINK, LocalNoise, fit_censored
-from tests.conftest import inside_points, saturated_points, with_
+from tests.conftest import QUIZ_SCALER, inside_points, saturated_points, with_
 
-SCALER = Scaler.for_image(300, 300)
+SCALER = QUIZ_SCALER
 
 
 def _fit_mean_std(residual: torch.Tensor, ends, bounds) -> tuple[list[tuple[torch.Tensor, torch.Tensor]], int]:
