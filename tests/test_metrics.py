@@ -1,6 +1,7 @@
 """Each figure on cases with known answers: identical sets, disjoint sets, a shifted set."""
 
 import numpy as np
+import torch
 import pytest
 
 from data import Scaler
@@ -77,3 +78,14 @@ def test_trees_see_a_point_mass(real):
     piled[:, 2] = np.where(rng.random(len(piled)) < 0.6, 255, rng.integers(250, 256, len(piled)))
     s, f = SCALER.to_model(near).astype(np.float64), SCALER.to_model(piled).astype(np.float64)
     assert metrics.c2st_trees(s, f) > 0.58  # the best possible is 0.75; chance with 288 points is 0.5 ± 0.03
+
+
+@pytest.mark.parametrize("k", [1, 5])
+def test_nearest_neighbour_distances_are_kthvalue(k):
+    """The k-th nearest distance, ties and the excluded self included, is exactly torch's kthvalue."""
+    rng = np.random.default_rng(k)
+    a = torch.from_numpy(np.rint(rng.uniform(0, 6, (300, 3))))  # a coarse grid: many equal distances
+    d = torch.cdist(a, a)
+    d.fill_diagonal_(float("inf"))
+    expected = d.kthvalue(k, dim=1).values
+    assert torch.equal(metrics._nn_dist(a, a, k=k, exclude_self=True, rows=64), expected)

@@ -52,8 +52,17 @@ def _nn_dist(
         d = torch.cdist(a[start : start + rows].double(), b.double())  # (rows, M)
         if exclude_self:
             d[torch.arange(len(d)), torch.arange(start, start + len(d))] = float("inf")
-        out.append(d.kthvalue(k, dim=1).values)
+        out.append(_kth_smallest(d, k))
     return torch.cat(out) if out else a.new_zeros(0, dtype=torch.float64)
+
+
+def _kth_smallest(d: torch.Tensor, k: int) -> torch.Tensor:
+    """The k-th smallest value of each row of d (rows, M): the values of `d.kthvalue(k, dim=1)`.
+
+    Why not kthvalue: on the CPU it took 4 ms a block of 128 x 2500, against 0.04 ms for amin
+    (k = 1) and 0.8 ms for topk (k = 5): about 2 s of every evaluation's 31 distance scans.
+    """
+    return d.amin(dim=1) if k == 1 else d.topk(k, dim=1, largest=False).values[:, -1]
 
 
 def sliced_wasserstein(a: np.ndarray, b: np.ndarray, n_proj: int = 256, seed: int = 0) -> float:
