@@ -1,8 +1,8 @@
 """Each figure on cases with known answers: identical sets, disjoint sets, a shifted set."""
 
 import numpy as np
-import torch
 import pytest
+import torch
 
 from data import Scaler
 from utils import metrics
