@@ -60,7 +60,8 @@ def _kth_smallest(d: torch.Tensor, k: int) -> torch.Tensor:
     """The k-th smallest value of each row of d (rows, M): the values of `d.kthvalue(k, dim=1)`.
 
     Why not kthvalue: on the CPU it took 4 ms a block of 128 x 2500, against 0.04 ms for amin
-    (k = 1) and 0.8 ms for topk (k = 5): about 2 s of every evaluation's 31 distance scans.
+    (k = 1) and 0.8 ms for topk (k = 5); an evaluation scans 31 times, 85 ms each with kthvalue and
+    14 to 20 ms with these (benchmarks/RESULTS.md, "Speed").
     """
     return d.amin(dim=1) if k == 1 else d.topk(k, dim=1, largest=False).values[:, -1]
 
