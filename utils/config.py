@@ -38,7 +38,7 @@ class Config:
     hidden_dim: int = 32
     num_head: int = 2
     num_layers: int = 1  # transformer layers in the encoder and in the generator
-    latent_dim: int = 6
+    latent_dim: int = 8
     # reconstruction term: "gaussian" is the negative log-likelihood of a Gaussian decoder whose
     # per-feature variance is the batch's optimal one (the sigma-VAE); "learned": the decoder also gives
     # each point's variance (models/likelihood.py); "mse" is the seed's squared error
