@@ -31,7 +31,7 @@ from data import load_dataset
 from data.scaling import Scaler, round_to_grid
 from models.baseline import MixtureBaseline
 from utils.checkpoint import CHECKPOINT_NAME, load_checkpoint
-from utils.config import config_from_dict
+from utils.config import saved_config
 
 POINTS = 2500
 
@@ -49,7 +49,7 @@ def accuracies(real: np.ndarray, fake: np.ndarray, scaler: Scaler) -> tuple[floa
 
 def run_scores(folder: Path) -> dict[str, tuple[float, float]]:
     """{"model": (forest, 15-NN), "mixture": (...)} for the run in `folder`."""
-    cfg = config_from_dict(load_checkpoint(folder / CHECKPOINT_NAME)["config"], f"{folder}'s checkpoint")
+    cfg = saved_config(load_checkpoint(folder / CHECKPOINT_NAME)["config"], f"{folder}'s checkpoint")
     dataset = load_dataset(cfg, announce=False)
     rng = np.random.default_rng(cfg.seed)
     samples = np.load(folder / "samples.npy")

@@ -36,6 +36,8 @@ from utils.errors import UserError
 from utils.lock import RunLock
 from utils.timing import Phases
 
+DURABLE_EVERY = 1.0  # seconds: the resume state is flushed to the disk at most this often
+
 
 def run_train(cfg: Config) -> RunOutputs:
     """`python main.py`: train (or resume) and write every result file; or generate only (retrain: false)."""
@@ -72,8 +74,15 @@ def _train(cfg: Config, result_dir: Path, device: torch.device) -> RunOutputs:
             path = run_dir / "frames" / f"epoch_{epoch:03d}.png"
             plotting.save_frame(path, points, dataset.canvas, results.frame_title(cfg, epoch, history))
 
+    flushed = [time.perf_counter()]  # when the state was last flushed to the disk
+
     def save_state(state: dict[str, Any]) -> None:
-        save_checkpoint(state_path, run_state(state, cfg, dataset))
+        # written after every epoch (a killed process loses at most the epoch in progress), flushed to the
+        # disk at most once a second (a power cut: at most that second): a flush can cost more than an epoch
+        durable = time.perf_counter() - flushed[0] >= DURABLE_EVERY or state["epoch"] == cfg.epochs
+        save_checkpoint(state_path, run_state(state, cfg, dataset), durable)
+        if durable:
+            flushed[0] = time.perf_counter()
 
     with phases("training"):
         result = train(cfg, model, dataset.scaled, device, resume_from, on_epoch_end, save_state)

@@ -15,7 +15,7 @@ from models import vae
 from models.registry import build_model
 from models.vae import VAE
 from utils.checkpoint import load_checkpoint
-from utils.config import config_from_dict
+from utils.config import saved_config
 from utils.errors import UserError
 
 
@@ -42,7 +42,7 @@ EARLIER_BEHAVIOUR = {"noise_covariance": "diagonal"}
 
 def restore_model(state: dict[str, Any]) -> tuple[VAE, Scaler]:
     """(model on CPU in eval mode, scaler) from a loaded checkpoint dict."""
-    cfg = config_from_dict({**EARLIER_BEHAVIOUR, **state["config"]}, "the checkpoint's config")
+    cfg = saved_config({**EARLIER_BEHAVIOUR, **state["config"]}, "the checkpoint's config")
     scaler = Scaler.from_dict(state["scaler"])
     model = build_model(cfg, scaler)
     try:

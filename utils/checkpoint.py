@@ -1,7 +1,7 @@
 """The checkpoint format: what rebuilds a trained model and resumes its training.
 
 A checkpoint is a dict:
-    model, optimizer, scheduler: state_dicts
+    model, optimizer: state_dicts (the optimizer's: utils/flat_adam.py)
     config:  the resolved Config as a dict
     epoch:   the number of finished epochs
     history: {"total", "recons", "kld", "beta", "lr", "seconds"}: one value per finished epoch
@@ -25,16 +25,18 @@ from utils.errors import UserError
 from utils.io import atomic_write
 
 CHECKPOINT_NAME = "checkpoint.pt"
-FORMAT_VERSION = 2  # 2: Gaussian likelihood, latent mixture covariances, layer lists
+FORMAT_VERSION = 3  # 3: the optimizer's state is utils/flat_adam.py's; 2: torch's Adam, with a scheduler
+READABLE = (2, 3)  # formats a model can be rebuilt from (generate, evaluate); resuming needs FORMAT_VERSION
 REQUIRED_KEYS = ("model", "optimizer", "config", "epoch", "history", "scaler")
 
 
-def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
+def save_checkpoint(path: str | Path, state: dict[str, Any], durable: bool = True) -> None:
+    """Write `state` atomically (utils/io.py's atomic_write; `durable` flushes it to the disk)."""
     missing = [key for key in REQUIRED_KEYS if key not in state]
     assert not missing, f"checkpoint state lacks {missing}"
     buffer = io.BytesIO()  # serialise first: a failing torch.save must not leave a half-written temp file
     torch.save({"format": FORMAT_VERSION, **state}, buffer)
-    atomic_write(path, lambda tmp: Path(tmp).write_bytes(buffer.getvalue()))
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(buffer.getvalue()), durable)
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
@@ -53,7 +55,7 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         ) from None
     if not isinstance(state, dict) or any(key not in state for key in REQUIRED_KEYS):
         raise UserError(f"'{path}' is not a pi-vae checkpoint (it lacks {', '.join(REQUIRED_KEYS)}); retrain.")
-    if state.get("format") != FORMAT_VERSION:
+    if state.get("format") not in READABLE:
         raise UserError(
             f"'{path}' was written by another version of pi-vae (format {state.get('format')}, this one reads "
             f"{FORMAT_VERSION}); retrain with `python main.py`."

@@ -55,8 +55,8 @@ class Config:
     noise_covariance: Literal["diagonal", "full", "local"] = "local"
     # training
     epochs: int = 150
-    batch_size: int = 128
-    lr: float = 2e-3
+    batch_size: int = 256
+    lr: float = 5e-3
     lr_schedule: Literal["cosine", "constant"] = "cosine"
     grad_clip: float = 1.0  # clip the gradient norm to this (0 = off): the likelihood's gradients grow as 1/σ
     beta_schedule: Literal["linear", "cyclical"] = "linear"
@@ -66,10 +66,9 @@ class Config:
     seed: int = 0
     device: Literal["auto", "cpu", "cuda", "mps"] = "cpu"  # auto: CUDA, then Apple MPS, then the CPU
     threads: int = 0  # torch CPU threads; 0 = one per core, at most 4
-    num_workers: int = 0  # DataLoader worker processes; 0 loads in the main process (fastest here)
     # outputs
     result_path: str = "./result"
-    gen_every_epochs: int = 1  # draw a frame every N epochs (and at the first and last); 0 = never
+    gen_every_epochs: int = 5  # draw a frame every N epochs (and at the first and last); 0 = never
     num_gen_points: int = 5000  # points per frame and in samples.npy
     evaluate: bool = True  # compute metrics.json at the end of training
     # what `python main.py` does
@@ -82,6 +81,8 @@ class Config:
 
 FIELDS = {f.name: f for f in fields(Config)}
 _TYPES = typing.get_type_hints(Config)
+# keys of earlier versions: an error where a user writes one, dropped where a saved run's config holds one
+RETIRED = {"num_workers": "the training loop indexes one tensor of points and has no loader workers"}
 
 
 def _check_type(key: str, value: Any) -> Any:
@@ -114,6 +115,8 @@ def _example(kind: type) -> str:
 
 
 def _unknown_key(key: str, where: str) -> UserError:
+    if key in RETIRED:
+        return UserError(f"config key '{key}' in {where} was removed ({RETIRED[key]}); delete it.")
     match = closest(key, FIELDS)
     hint = f" Did you mean '{match}'?" if match else f" Known keys: {', '.join(FIELDS)}."
     return UserError(f"unknown config key '{key}' in {where}.{hint}")
@@ -134,7 +137,7 @@ def validate(cfg: Config) -> Config:
     for key in positive:
         if getattr(cfg, key) <= 0:
             raise UserError(f"config key '{key}' must be > 0, got {getattr(cfg, key)}.")
-    for key in ["threads", "num_workers", "gen_every_epochs", "seed"]:
+    for key in ["threads", "gen_every_epochs", "seed"]:
         if getattr(cfg, key) < 0:
             raise UserError(f"config key '{key}' must be >= 0, got {getattr(cfg, key)}.")
     if cfg.hidden_dim % cfg.num_head:
@@ -174,6 +177,11 @@ def config_from_dict(values: dict[str, Any], where: str) -> Config:
             raise _unknown_key(key, where)
         checked[key] = _check_type(key, value)
     return validate(Config(**checked))
+
+
+def saved_config(values: dict[str, Any], where: str) -> Config:
+    """The Config of a saved run (a checkpoint's, a sweep record's): `config_from_dict` less retired keys."""
+    return config_from_dict({k: v for k, v in values.items() if k not in RETIRED}, where)
 
 
 def parse_overrides(overrides: list[str]) -> dict[str, Any]:

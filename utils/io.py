@@ -31,18 +31,25 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def atomic_write(path: str | Path, write: Callable[[str], Any]) -> None:
-    """Call write(tmp_path), then rename tmp onto `path`: readers see the old file or the whole new one."""
+def atomic_write(path: str | Path, write: Callable[[str], Any], durable: bool = True) -> None:
+    """Call write(tmp_path), then rename tmp onto `path`: readers see the old file or the whole new one.
+
+    durable: flush the file and the rename to the disk first (fsync), so that a power cut keeps one or
+    the other too; without it a killed process still does (the OS holds the written data), and the write
+    costs a fraction of the time.
+    """
     path = Path(path)
     tmp = ""
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         os.close(fd)
         write(tmp)
-        with open(tmp, "rb+") as file:
-            os.fsync(file.fileno())
+        if durable:
+            with open(tmp, "rb+") as file:
+                os.fsync(file.fileno())
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        if durable:
+            _fsync_dir(path.parent)
     except OSError as err:
         raise UserError(
             f"could not write '{path}' ({err.strerror or err}); the earlier file, if any, is intact. "
