@@ -31,7 +31,7 @@ from commands.results import draw_samples
 from data import load_dataset
 from models import build_model
 from utils.checkpoint import CHECKPOINT_NAME, load_checkpoint
-from utils.config import config_from_dict, parse_overrides
+from utils.config import parse_overrides, saved_config
 
 SHOWN = ("c2st", "c2st_mlp", "on_shape", "coverage", "swd", "color_err", "copies")
 MEASURED = ("prior.", "local_noise.", "noise_std", "noise_chol")  # what calibrate fits: not loaded
@@ -40,14 +40,14 @@ MEASURED = ("prior.", "local_noise.", "noise_std", "noise_chol")  # what calibra
 def recalibrated(folder: Path, overrides: dict[str, Any]) -> tuple[dict[str, float], ...]:
     """(the run's own figures, figures with the overrides, mixture figures) of the run in `folder`."""
     state = load_checkpoint(folder / CHECKPOINT_NAME)
-    cfg = config_from_dict({**state["config"], **overrides}, "the run's config with the overrides")
+    cfg = saved_config({**state["config"], **overrides}, "the run's config with the overrides")
     dataset = load_dataset(cfg, announce=False)
     model = build_model(cfg, dataset.scaler)
     trained = {k: v for k, v in state["model"].items() if not k.startswith(MEASURED)}
     model.load_state_dict(trained, strict=False)  # the trained weights and the precision floor
     draw_samples(model, dataset, cfg.num_gen_points, cfg.seed)  # the end-of-run calibration
     own = json.loads((folder / "metrics.json").read_text())
-    return own["model"], score(model, dataset, cfg.seed)["model"], own["baseline"]
+    return own["model"], score(model, dataset, cfg.seed)[0]["model"], own["baseline"]
 
 
 def main(argv: list[str]) -> None:

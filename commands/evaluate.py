@@ -1,14 +1,16 @@
-"""`python main.py evaluate`: score a checkpoint beside the mixture baseline and the floor, with the diagnostic."""
+"""`python main.py evaluate`: score a checkpoint beside the mixture baseline and the floor, with the diagnostic
+and the second classifier (c2st_mlp)."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Any
 
-from commands.evaluation import print_evaluation, score
+from commands.evaluation import score
 from commands.results import write_evaluation_report
 from commands.run_folder import prepare_result_dir
 from commands.runtime import setup_runtime
+from commands.verdict import print_evaluation, summary
 from data import DATA_KEYS, load_dataset
 from models import load_trained
 from utils.checkpoint import CHECKPOINT_NAME
@@ -24,8 +26,9 @@ def run_evaluate(cfg: Config) -> dict[str, Any]:
     run_cfg = trained.state["config"]
     # score against the points of the run's own split: its data, seed and holdout
     dataset = load_dataset(dataclasses.replace(cfg, **{key: run_cfg[key] for key in DATA_KEYS}))
-    report = score(trained.model, dataset, run_cfg["seed"], baseline=True, diagnostic=True)
+    report, points = score(trained.model, dataset, run_cfg["seed"], baseline=True, diagnostic=True)
+    report["verdict"] = summary(report)
     write_json(result_dir / "metrics.json", report)
     print_evaluation(report)
-    write_evaluation_report(result_dir, trained.state, trained.model, dataset, report)
+    write_evaluation_report(result_dir, trained.state, (report, points), trained.model, dataset)
     return report

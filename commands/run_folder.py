@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 
 from commands import results
-from commands.evaluation import print_evaluation, score
+from commands.evaluation import score
 from commands.records import FinishedRun
+from commands.verdict import print_evaluation, summary
 from data import DATA_KEYS, Dataset
 from models import MODEL_KEYS
-from utils.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
+from utils.checkpoint import CHECKPOINT_NAME, FORMAT_VERSION, load_checkpoint, save_checkpoint
 from utils.config import Config, config_to_yaml
 from utils.errors import UserError
 from utils.io import save_npy, write_json, write_text
@@ -60,6 +61,8 @@ def run_state(state: dict[str, Any], cfg: Config, dataset: Dataset) -> dict[str,
 
 def _resume_problem(state: dict[str, Any], cfg: Config, path: Path) -> str | None:
     """Why `state` (read from `path`) cannot be continued up to cfg.epochs, or None if it can."""
+    if state.get("format") != FORMAT_VERSION:
+        return f"cannot resume {path}: an earlier version of pi-vae wrote it (its optimizer differs); retrain."
     old = state["config"]
     changed = [key for key in RESUME_KEYS if old.get(key) != getattr(cfg, key)]
     if changed:
@@ -131,15 +134,16 @@ def publish(run: FinishedRun, samples: np.ndarray | None) -> dict[str, Any] | No
     save_npy(out / "samples.npy", samples)
     results.write_losses_csv(out / "losses.csv", result.history)
     write_text(out / "config.yaml", config_to_yaml(cfg))
-    with phases("pictures"):
-        results.publish_pictures(out, frames, model, dataset, samples, {cfg.model: result.history})
     save_checkpoint(out / CHECKPOINT_NAME, run_state({**result.checkpoint, "model": model.state_dict()}, cfg, dataset))
-    evaluation = None
+    evaluation, points = None, None
     if cfg.evaluate and not result.stopped:
         with phases("evaluation"):
-            evaluation = score(model, dataset, cfg.seed, baseline=True)
+            evaluation, points = score(model, dataset, cfg.seed, baseline=True)
+        evaluation["verdict"] = summary(evaluation)
         write_json(out / "metrics.json", evaluation)
         print_evaluation(evaluation)
+    with phases("pictures"):
+        results.publish_pictures(out, frames, model, dataset, samples, {cfg.model: result.history}, points)
     wall = time.perf_counter() - run.started
     with phases("report"):
         results.train_report(out, run, evaluation, [f.name for f in frames], wall)

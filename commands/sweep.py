@@ -5,8 +5,9 @@
 Each run is `python main.py` with its settings, into a folder of its own under result_path named
 by them (`latent_dim=6,seed=2/`), with all its usual files. After each finished run the sweep
 rewrites result_path/sweep.json (every finished run: settings, config, evaluation, seconds,
-worker), sweep.csv (a row per run) and sweep.md (runs that differ only in `seed` grouped: mean and
-lowest..highest of each figure, beside the mixture and the floor).
+worker, total loss per epoch), sweep.csv (a row per run), sweep.md (runs that differ only in `seed`
+grouped: mean and lowest..highest of each figure, beside the mixture and the floor) and sweep.html
+(the same, with every run's generated points and loss curve; commands/sweep_page.py).
 
 Interrupted or killed, the same command resumes: runs recorded in sweep.json with the same config
 are skipped, and the unfinished one continues from its last finished epoch (commands/run_folder.py).
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from commands.run_folder import can_resume, prepare_result_dir
+from commands.sweep_page import write_page
 from commands.sweep_summary import write_summary
 from commands.train import run_train
 from utils.config import Config, config_from_dict
@@ -72,9 +74,12 @@ def run_one(values: dict[str, Any], swept: dict[str, Any], name: str) -> Row:
     started = time.perf_counter()
     outputs = run_train(cfg)
     seconds = time.perf_counter() - started
-    if outputs.evaluation is None:
+    if outputs.evaluation is None or outputs.dataset is None:
         raise UserError(f"the sweep's run {name} has no evaluation (evaluate: false); sweeps need evaluate: true.")
-    return {"run": name, "swept": swept, "config": values, "evaluation": outputs.evaluation, "seconds": seconds}
+    canvas = [*outputs.dataset.canvas.shape, *outputs.dataset.canvas.background]  # what sweep.html draws on
+    history = {"total": outputs.history["total"]}
+    row = {"run": name, "swept": swept, "config": values, "evaluation": outputs.evaluation, "seconds": seconds}
+    return row | {"canvas": canvas, "history": history}
 
 
 def _local(runs: list[SweepRun]) -> Iterator[Row]:
@@ -114,6 +119,7 @@ def run_sweep(grid: list[tuple[dict[str, Any], Config]], result_path: str, sched
         rows[row["run"]] = row
         ordered = sorted(rows.values(), key=lambda r: order[r["run"]])
         write_summary(root, ordered, list(grid[0][0]))
+        write_page(root, ordered, list(grid[0][0]), len(runs))
         model, base, floor = (row["evaluation"][k]["c2st"] for k in ("model", "baseline", "floor"))
         print(
             f"sweep {len(rows)}/{len(runs)} {row['run']}: c2st {model:.3f} (mixture {base:.3f}, floor {floor:.3f}), "
@@ -122,5 +128,6 @@ def run_sweep(grid: list[tuple[dict[str, Any], Config]], result_path: str, sched
         )
     ordered = sorted(rows.values(), key=lambda r: order[r["run"]])
     write_summary(root, ordered, list(grid[0][0]))
-    print(f"wrote sweep.csv, sweep.md and {RECORD} to {root}")
+    write_page(root, ordered, list(grid[0][0]), len(runs))
+    print(f"wrote sweep.html, sweep.csv, sweep.md and {RECORD} to {root}")
     return ordered

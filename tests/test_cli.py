@@ -65,6 +65,8 @@ def test_training_writes_every_result_file(trained: Path):
         "report.html",
         "real_vs_generated.png",
         "latent.png",
+        "features.png",
+        "color_profile.png",
     }
     assert expected <= names
     assert ".run" not in names  # the run's in-progress state is gone once it is published
@@ -79,8 +81,12 @@ def test_training_writes_every_result_file(trained: Path):
     assert {"model", "optimizer", "config", "epoch", "history", "rng"} <= set(state)
     assert state["epoch"] == 2
     report = json.loads((trained / "metrics.json").read_text())
-    assert set(report["model"]) == set(report["floor"]) >= {"swd", "coverage", "c2st", "c2st_mlp", "on_shape"}
+    assert set(report["model"]) == set(report["floor"]) >= {"swd", "coverage", "c2st", "on_shape", "copies"}
+    assert "c2st_mlp" not in report["model"]  # the second classifier is `evaluate`'s
     assert report["protocol"] == "fresh draw"
+    assert set(report["verdict"]) == {"grade", "passed", "c2st_gap", "noise"}
+    assert set(report["spread"]["model"]) == set(report["model"])
+    assert set(report["features"]["model"]["marginals"]) == {"x", "y", "r", "g", "b"}
     lines = (trained / "losses.csv").read_text().splitlines()
     assert lines[0] == "epoch,total,recons,kld,beta,lr,seconds"
     assert [line.split(",")[0] for line in lines[1:]] == ["1", "2"]
@@ -96,6 +102,8 @@ def test_report_references_only_existing_files_and_every_figure(trained: Path):
         assert f"<th>{figure}</th>" in page, figure
     for fact in ("built-in π", "parameters", "torch", "wall time", "epochs"):
         assert fact in page, fact
+    body = page[page.index("<body>") :]
+    assert re.match(r'<body>\s*<p class="lead (pass|fail)" id="verdict">(PASS|FAIL): ', body)  # the verdict first
 
 
 def test_frames_keep_the_pictures_aspect_ratio(tmp_path: Path):
@@ -226,19 +234,21 @@ def test_evaluate_puts_model_baseline_and_floor_side_by_side(trained: Path, tmp_
     assert "diagnostic" in proc.stdout
     report = json.loads((trained / "metrics.json").read_text())
     assert set(report["baseline"]) == set(report["model"]) == set(report["floor"])
+    assert "c2st_mlp" in report["model"]  # the second classifier
     assert set(report["diagnostic"]) == {"prior", "posterior", "posterior_mean"}
     assert report["protocol"] == "fresh draw"
-    assert any("baseline" in target["goal"] for target in report["targets"])
+    assert any("mixture" in target["goal"] for target in report["targets"])
     page = (trained / "report.html").read_text()
-    assert "<th>baseline</th>" in page
+    assert "<th>mixture</th>" in page
     assert "Where a gap comes from" in page
 
 
-def test_compare_has_the_baseline_as_a_row(tmp_path: Path):
+def test_compare_is_the_sweep_over_the_models(tmp_path: Path):
     result = tmp_path / "result"
     proc = run("compare", *TINY, "epochs=1", f"result_path={result}", f"data_dir={tmp_path / 'none'}")
-    header = (result / "compare.md").read_text().splitlines()[2]
-    assert header == "| figure | transformer_vae | vanilla_vae | mixture baseline | floor (real vs real) |"
-    for name in ("compare_grid.png", "compare_loss.png", "report.html", "real_vs_generated.png"):
-        assert (result / name).is_file(), name
-    assert "mixture baseline" in proc.stdout
+    assert "| figure | transformer_vae | vanilla_vae | mixture | floor |" in proc.stdout
+    page = (result / "sweep.html").read_text()
+    for name in ("model=transformer_vae", "model=vanilla_vae"):
+        assert f'<a href="{name}/report.html"><img src="sweep_files/{name}.png"' in page
+        assert (result / name / "report.html").is_file()
+    assert f"{result / 'sweep.html'}" in proc.stdout

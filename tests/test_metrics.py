@@ -89,3 +89,33 @@ def test_nearest_neighbour_distances_are_kthvalue(k):
     d.fill_diagonal_(float("inf"))
     expected = d.kthvalue(k, dim=1).values
     assert torch.equal(metrics._nn_dist(a, a, k=k, exclude_self=True, rows=64), expected)
+
+
+def test_per_feature_distances_say_which_feature_moved(real):
+    from utils import features
+
+    same = features.marginal_distances(real, real)
+    assert all(d == {"ks": 0.0, "w1": 0.0} for d in same.values())
+    redder = real.copy()
+    redder[:, 2] = np.clip(redder[:, 2] + 20, 0, 255)  # 20 levels more red, nothing else moves
+    moved = features.marginal_distances(real, redder)
+    assert moved["r"]["w1"] == pytest.approx(np.mean(redder[:, 2] - real[:, 2]))
+    assert moved["r"]["ks"] > 0.1
+    assert all(moved[name] == {"ks": 0.0, "w1": 0.0} for name in ("x", "y", "g", "b"))
+
+
+def test_a_color_profile_follows_the_position():
+    """Red = the row, so the band means of red along the rows climb with the bands; along the columns they are flat."""
+    from utils import features
+
+    rows, cols = np.mgrid[0:240, 0:120]
+    points = np.column_stack([rows.ravel(), cols.ravel(), rows.ravel(), np.full(rows.size, 50), cols.ravel()])
+    profile = features.color_profile(points.astype(np.float64), (240, 120))
+    band = 240 / features.BINS
+    np.testing.assert_allclose(profile["rows_mean"][:, 0], (np.arange(features.BINS) + 0.5) * band - 0.5)
+    np.testing.assert_allclose(profile["cols_mean"][:, 0], 119.5)  # every column sees every row
+    np.testing.assert_allclose(profile["rows_std"][:, 1], 0.0)  # green is constant
+    assert features.profile_error(profile, profile) == {"rows": 0.0, "cols": 0.0}
+    darker = points.astype(np.float64) - [0, 0, 10, 10, 10]
+    error = features.profile_error(profile, features.color_profile(darker, (240, 120)))
+    assert error == pytest.approx({"rows": 10.0, "cols": 10.0})

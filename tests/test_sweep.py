@@ -33,7 +33,7 @@ def test_a_2x2_sweep_is_four_runs_and_one_table(tmp_path: Path):
         assert {"checkpoint.pt", "samples.npy", "report.html"} <= {p.name for p in folder.iterdir()}
     lines = (tmp_path / "sweep" / "sweep.csv").read_text().splitlines()
     assert lines[0].startswith("run,seed,latent_dim,c2st,")
-    assert lines[0].endswith(",mixture_c2st,floor_c2st,targets_met,seconds,worker")
+    assert lines[0].endswith(",mixture_c2st,floor_c2st,grade,passed,checks_met,seconds,worker")
     assert [line.split(",")[0:3] for line in lines[1:]] == [
         ['"seed=0', 'latent_dim=2"', "0"],
         ['"seed=0', 'latent_dim=3"', "0"],
@@ -45,6 +45,18 @@ def test_a_2x2_sweep_is_four_runs_and_one_table(tmp_path: Path):
     assert "## latent_dim=3: seeds 0, 1" in summary
     c2st = [row["evaluation"]["model"]["c2st"] for row in rows if row["swept"]["latent_dim"] == 2]
     assert f"| c2st | {sum(c2st) / 2:.3f} ({min(c2st):.3f}..{max(c2st):.3f}) |" in summary
+    page = (tmp_path / "sweep" / "sweep.html").read_text()
+    passes = sum(row["evaluation"]["verdict"]["passed"] for row in rows)
+    assert f'id="verdict">{passes} of 4 pass; seed=0,latent_dim=2: ' in page  # the page opens with the verdicts
+    for name in names:  # every run's picture, linked to its own report
+        assert f'<a href="{name}/report.html"><img src="sweep_files/{name}.png"' in page
+        assert (tmp_path / "sweep" / "sweep_files" / f"{name}.png").is_file()
+    assert (
+        page.index("seed=0,latent_dim=2.png")
+        < page.index("seed=1,latent_dim=2.png")
+        < page.index("seed=0,latent_dim=3.png")
+    )  # a row per latent_dim, the seeds side by side
+    assert (tmp_path / "sweep" / "sweep_files" / "loss.png").is_file()
 
 
 @pytest.mark.slow

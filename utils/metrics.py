@@ -12,7 +12,8 @@ that need a common space use model space (every feature in [0, 1]).
               2-fold cross-validated (0.5 = indistinguishable); trees split on single features,
               so they see sharp edges, saturated colors and repeated points that a smooth
               classifier misses
-    c2st_mlp  the same with a small MLP (a second opinion from another kind of classifier)
+    c2st_mlp  the same with a small MLP (a second opinion from another kind of classifier; only where
+              asked for: `python main.py evaluate`)
     on_shape  share of candidates within 3 px (x, y) of a test point                (higher is better)
     color_err mean |rgb - rgb of the nearest test point in (x, y)|, 0..255        (closest to the floor)
     copies    share of candidates nearer a *training* point (5-D) than 95 % of training points are to
@@ -36,7 +37,7 @@ from torch import nn
 # where they added up over an evaluation's 27 sets: a default run's peak memory fell from about 680 MiB
 # to 575 MiB with 128 rows, its figures unchanged to the bit (benchmarks/RESULTS.md, "Speed").
 ROWS = 128
-FIGURES = ("swd", "density", "coverage", "c2st", "c2st_mlp", "on_shape", "color_err", "copies")
+FIGURES = ("swd", "density", "coverage", "c2st", "on_shape", "color_err", "copies")  # c2st_mlp: a second opinion
 
 
 def _nn_dist(
@@ -78,10 +79,16 @@ def sliced_wasserstein(a: np.ndarray, b: np.ndarray, n_proj: int = 256, seed: in
     return float(np.abs(pa - pb).mean())
 
 
-def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5, rows: int = ROWS) -> tuple[float, float]:
-    """Density and coverage of `fake` w.r.t. `real` (Naeem et al. 2020), `rows` fake points at a time."""
+def density_coverage(
+    real: np.ndarray, fake: np.ndarray, k: int = 5, rows: int = ROWS, radii: torch.Tensor | None = None
+) -> tuple[float, float]:
+    """Density and coverage of `fake` w.r.t. `real` (Naeem et al. 2020), `rows` fake points at a time.
+
+    radii: each real point's distance to its k-th nearest other real point, if already computed.
+    """
     r, f = torch.from_numpy(real).double(), torch.from_numpy(fake).double()
-    radii = _nn_dist(r, r, k=k, exclude_self=True)  # (N,) k-NN radius of each real point
+    if radii is None:
+        radii = _nn_dist(r, r, k=k, exclude_self=True)  # (N,) k-NN radius of each real point
     inside_count, covered = 0, torch.zeros(len(r), dtype=torch.bool)
     for start in range(0, len(f), rows):
         inside = torch.cdist(f[start : start + rows], r) < radii[None, :]  # (rows, N)
@@ -163,27 +170,42 @@ class CopyReference:
         return float((_nn_dist(torch.from_numpy(candidates), self.points) < self.threshold).double().mean())
 
 
-def figures(
-    test: np.ndarray,
-    candidates: np.ndarray,
-    copies: CopyReference,
-    to_model: Callable[[np.ndarray], np.ndarray],
-    seed: int = 0,
-) -> dict[str, float]:
-    """Every figure for candidates vs test points, all (N, F) in data units (candidates already rounded).
+class Scorer:
+    """Every figure of candidate sets against one set of test points, what depends on the test points alone
+    (model space, the k-NN radii of density and coverage) computed once for all the sets of a draw.
 
-    `to_model` maps data units to model space (data/scaling.py's Scaler.to_model), where every
-    feature is in [0, 1]; `copies` holds the model's training points there: the copy rate's reference.
+    test: (N, F) real points in data units; copies: the training points (the copy rate's reference);
+    to_model: data units -> model space (data/scaling.py's Scaler.to_model), where every feature is in
+    [0, 1]; second_opinion: also c2st_mlp, the MLP's two-sample test.
     """
-    test_s, cand_s = to_model(test).astype(np.float64), to_model(candidates).astype(np.float64)
-    density, coverage = density_coverage(test_s, cand_s)
-    return {
-        "swd": sliced_wasserstein(test_s, cand_s, seed=seed),
-        "density": density,
-        "coverage": coverage,
-        "c2st": c2st_trees(test_s, cand_s, seed=seed),
-        "c2st_mlp": c2st_mlp(test_s, cand_s, seed=seed),
-        "on_shape": on_shape_rate(test[:, :2].astype(np.float64), candidates[:, :2].astype(np.float64)),
-        "color_err": color_error(test.astype(np.float64), candidates.astype(np.float64)),
-        "copies": copies.rate(cand_s),
-    }
+
+    def __init__(
+        self,
+        test: np.ndarray,
+        copies: CopyReference,
+        to_model: Callable[[np.ndarray], np.ndarray],
+        seed: int = 0,
+        second_opinion: bool = False,
+    ):
+        self.test, self.copies, self.to_model, self.seed = test, copies, to_model, seed
+        self.second_opinion = second_opinion
+        self.test_s = to_model(test).astype(np.float64)
+        self.radii = _nn_dist(torch.from_numpy(self.test_s), torch.from_numpy(self.test_s), k=5, exclude_self=True)
+
+    def figures(self, candidates: np.ndarray) -> dict[str, float]:
+        """Every figure for candidates (N, F) in data units, already rounded to the grid."""
+        cand_s = self.to_model(candidates).astype(np.float64)
+        density, coverage = density_coverage(self.test_s, cand_s, radii=self.radii)
+        test, seed = self.test, self.seed
+        out = {
+            "swd": sliced_wasserstein(self.test_s, cand_s, seed=seed),
+            "density": density,
+            "coverage": coverage,
+            "c2st": c2st_trees(self.test_s, cand_s, seed=seed),
+            "on_shape": on_shape_rate(test[:, :2].astype(np.float64), candidates[:, :2].astype(np.float64)),
+            "color_err": color_error(test.astype(np.float64), candidates.astype(np.float64)),
+            "copies": self.copies.rate(cand_s),
+        }
+        if self.second_opinion:
+            out["c2st_mlp"] = c2st_mlp(self.test_s, cand_s, seed=seed)
+        return out

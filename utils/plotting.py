@@ -129,7 +129,7 @@ def _rgb(frame: Path) -> Image.Image:
         return image.convert("RGB")
 
 
-def _save_figure(fig: Figure, path: Path) -> None:
+def save_figure(fig: Figure, path: Path) -> None:
     atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", facecolor=fig.get_facecolor()))
     plt.close(fig)
 
@@ -151,7 +151,29 @@ def save_loss_plot(path: Path, histories: dict[str, dict[str, list[float]]]) -> 
     if len(histories) > 1:
         axes[0].legend()
     fig.tight_layout()
-    _save_figure(fig, path)
+    save_figure(fig, path)
+
+
+def save_overlaid_losses(path: Path, histories: dict[str, dict[str, list[float]]]) -> None:
+    """Total loss per epoch of many runs in one panel; runs named "group · seed s" share their group's color."""
+    fig, ax = plt.subplots(figsize=(9, 3.6), dpi=80)
+    colors: dict[str, str] = {}
+    for name, history in histories.items():
+        group = name.split(" · ")[0]
+        color = colors.setdefault(group, f"C{len(colors) % 10}")
+        epochs = np.arange(1, len(history["total"]) + 1)
+        ax.plot(
+            epochs,
+            history["total"],
+            color=color,
+            linewidth=1,
+            label=group if group not in ax.get_legend_handles_labels()[1] else None,
+        )
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("total loss")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, path)
 
 
 def project_2d(latents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -181,7 +203,7 @@ def save_latent_plot(path: Path, latents: np.ndarray, colors: np.ndarray, prior:
     for text in legend.get_texts():
         text.set_color("white")
     fig.tight_layout()
-    _save_figure(fig, path)
+    save_figure(fig, path)
 
 
 def save_frame_grid(path: Path, rows: dict[str, dict[int, Path]]) -> None:
@@ -205,4 +227,4 @@ def save_frame_grid(path: Path, rows: dict[str, dict[int, Path]]) -> None:
                 ax.imshow(np.asarray(Image.open(frames[epoch]).convert("RGB")), interpolation="lanczos")
                 ax.set_title(f"{name} · epoch {epoch}", color="white", fontsize=8)
     fig.tight_layout()
-    _save_figure(fig, path)
+    save_figure(fig, path)
