@@ -20,6 +20,8 @@ brings. Each differs from the quiz π:
                 300x300, hue by angle plus noise; too few pixels for a fresh draw (a held-out split)
     sign.jpg    a logo on a white page saved as JPEG (quality 85), 200x360: dark red and blue
                 strokes; the background is told from the border (data/picture.py)
+    lettering.png  a project's name in thin lettering, "pi-vae", 160x520 RGBA: dark blue letters of
+                normal weight on transparency, anti-aliased: can the word be read in generated points?
 """
 
 from __future__ import annotations
@@ -30,14 +32,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from data.synthetic import glyph_mask
 
-PICTURES = ("amp.png", "shapes.png", "word.jpg", "logo.png", "photo.png", "dots.png", "sign.jpg")
+PICTURES = ("amp.png", "shapes.png", "word.jpg", "logo.png", "photo.png", "dots.png", "sign.jpg", "lettering.png")
 
 
 def _hsv(hue: np.ndarray, saturation: float, value: float) -> np.ndarray:
@@ -129,12 +131,22 @@ def sign(rng: np.random.Generator) -> Image.Image:
     return Image.fromarray(np.clip(rgb + rng.normal(0, 3, rgb.shape), 0, 255).astype(np.uint8))
 
 
+def lettering(rng: np.random.Generator) -> Image.Image:
+    from matplotlib import font_manager
+
+    def paint(draw: ImageDraw.ImageDraw, k: int) -> None:
+        font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), 110 * k)
+        draw.text((260 * k, 80 * k), "pi-vae", fill=(30, 60, 140, 255), font=font, anchor="mm")
+
+    return _supersampled(520, 160, paint)
+
+
 def make_pictures(folder: Path) -> list[Path]:
     """Write the test pictures into `folder` (seeded: the same files every time); returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(123)
     paths = []
-    makers = (ampersand, shapes, word, logo, photo, dots, sign)
+    makers = (ampersand, shapes, word, logo, photo, dots, sign, lettering)
     for name, make in zip(PICTURES, makers, strict=True):
         path = folder / name
         image = make(rng)

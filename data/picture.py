@@ -33,6 +33,8 @@ MAX_PIXELS = 40_000_000  # 40 MP: ~1 GB of working memory while loading; larger 
 MIN_POINTS = 200  # fewer foreground pixels than this are too few to learn a distribution from
 BACKGROUND_SPREAD = 32  # levels (0..255) a border pixel may differ from the border's median and count as background
 BLACK = (0, 0, 0)
+WHITE = (255, 255, 255)
+DARK = 80  # a foreground whose median luminance (0..255) is below this is drawn on white
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,13 @@ def _foreground_without_mask(
     return difference > threshold, rule, color
 
 
+def canvas_for(colors: np.ndarray) -> tuple[int, int, int]:
+    """A background for points of these colors (N, 3) where the picture has none of its own (a mask, transparency):
+    black, or white for a dark foreground (dark letters on black could not be read)."""
+    luminance = colors.astype(float) @ np.array([0.299, 0.587, 0.114]) if len(colors) else np.zeros(1)
+    return WHITE if float(np.median(luminance)) < DARK else BLACK
+
+
 def load_picture(image_path: str, mask_path: str = "", threshold: int = 64) -> Population:
     """Read a picture (PNG or JPEG, any size and aspect ratio; RGB, RGBA or grey) as its foreground points."""
     path = Path(image_path)
@@ -116,9 +125,11 @@ def load_picture(image_path: str, mask_path: str = "", threshold: int = 64) -> P
                 f"mask_path '{mpath}' is {mask_rgb.shape[1]}x{mask_rgb.shape[0]} but image_path '{path}' is "
                 f"{width}x{height}; the mask must have the picture's size."
             )
-        foreground, rule, background = mask_rgb.max(axis=2) > 127, f"bright pixels of mask_path '{mpath}'", BLACK
+        foreground, rule = mask_rgb.max(axis=2) > 127, f"bright pixels of mask_path '{mpath}'"
+        background = canvas_for(rgb[foreground])
     elif alpha is not None:
-        foreground, rule, background = alpha > 0, "pixels with alpha > 0", BLACK
+        foreground, rule = alpha > 0, "pixels with alpha > 0"
+        background = canvas_for(rgb[foreground])
     else:
         foreground, rule, background = _foreground_without_mask(rgb, path, threshold)
     count = int(foreground.sum())

@@ -163,3 +163,12 @@ def test_frames_are_painted_on_the_pictures_background(tmp_path: Path, tiny_cfg)
     assert (picture[0, 0] == 250).all()  # the page where no point is
     row, col = ds.train[0, :2].astype(int)
     assert (picture[row, col] < 60).all()  # the dark ink where a point is
+
+
+@pytest.mark.parametrize(("ink", "canvas"), [((20, 40, 120), (255, 255, 255)), ((250, 200, 40), (0, 0, 0))])
+def test_a_transparent_picture_is_drawn_where_its_ink_shows(tmp_path: Path, ink, canvas):
+    """Dark letters on transparency are drawn on white, bright ones on black: both can be read in the frames."""
+    rgba = np.zeros((40, 60, 4), dtype=np.uint8)
+    rgba[10:30, 10:50] = (*ink, 255)
+    Image.fromarray(rgba).save(tmp_path / "letters.png")
+    assert load_picture(str(tmp_path / "letters.png")).background == canvas
