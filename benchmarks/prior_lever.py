@@ -3,7 +3,8 @@ model and a latent flow, and the same diffusion model on the 5-D points with no 
 
     python benchmarks/prior_lever.py [--priors gmm,edm,realnvp,data_edm] FOLDER [FOLDER ...]
 
-Each FOLDER holds the runs of a sweep (e.g. benchmarks/out/runs/default/logo.png from quality.py).
+Each FOLDER holds the runs of a sweep (e.g. benchmarks/out/runs/default/logo.png from quality.py), or
+is one run's folder.
 For every run: the checkpoint's model and the run's own training points; each prior is fitted on
 the posterior means of the training points (benchmarks/latent_priors.py), its latents are decoded
 with the run's own output noise (`local`: the noise of the latent mixture's component that claims
@@ -11,12 +12,13 @@ each latent), and the points are scored with the project's evaluation (3 draws o
 points against the run's test points). `data_edm` fits the diffusion model on the training points
 themselves in model space and skips the VAE. `gmm` is the run's own sampler, as the run scored it.
 
-Beside the evaluation's copy rate, a distance-to-closest-record check: for each generated point,
-its distance (model space) to the nearest training point divided by its distance to the nearest test
-point. A generator that copies its training points sits near training points and far from the test
-points, ratio well under 1; one that generalises is as near the one as the other (the floor: the
-ratio of real points that trained nothing, another draw of the same data). The share of points
-with a ratio under 0.5 is printed beside the floor's.
+Beside the evaluation's copy rate, a distance-to-closest-record check (`dcr`): the share of
+generated points at least twice as near (model space) their nearest training point as their
+nearest test point. A generator that copies its training points sits near them and far from the
+test points; one that generalises is as near the one as the other. Read against the same share of
+the data-space mixture's points (it cannot copy) and of real points that trained nothing (a third
+draw of the picture's pixels, where it has pixels to spare: the floor; none on a held-out split).
+`--dcr-only` prints those two references alone, fitting no prior.
 
 Prints a line per run and prior and the means per folder; asserts nothing. The fits are slow (the
 diffusion model about 40 s a run on 2 cores): a folder of 5 runs takes minutes.
@@ -39,9 +41,12 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.latent_priors import EDMPrior, RealNVPPrior
 from commands.evaluation import evaluate
 from data import Dataset, load_dataset, round_to_grid
+from data.picture import load_picture
+from data.synthetic import synthetic_pi
 from models import load_trained
+from models.baseline import MixtureBaseline
 from models.vae import VAE, with_noise
-from utils.config import saved_config
+from utils.config import Config, saved_config
 
 SHOWN = ("c2st", "coverage", "on_shape", "swd", "color_err", "copies")
 Draw = Callable[[int, torch.Generator], torch.Tensor]  # (n, generator) -> latents (n, D) or points in model space
@@ -105,6 +110,33 @@ def closest_record(dataset: Dataset, points: np.ndarray) -> float:
     return float((near_train < 0.5 * near_test).double().mean())
 
 
+def third_draw(cfg: Config, dataset: Dataset, n: int) -> np.ndarray | None:
+    """Up to n real pixels that are neither training nor test points; None on a held-out split."""
+    if dataset.protocol != "fresh draw":
+        return None
+    population = (
+        synthetic_pi()
+        if dataset.source == "synthetic"
+        else load_picture(cfg.image_path, cfg.mask_path, cfg.image_threshold)
+    )
+    used = {(int(r), int(c)) for r, c in np.concatenate([dataset.train, dataset.test])[:, :2]}
+    spare = population.points[[(int(r), int(c)) not in used for r, c in population.points[:, :2]]]
+    return spare[np.random.default_rng(cfg.seed).permutation(len(spare))[:n]] if len(spare) else None
+
+
+def references(folder: Path) -> dict[str, float]:
+    """The distance-to-closest-record share of the run's data-space mixture and of a third draw (the floor)."""
+    cfg = saved_config(load_trained(folder / "checkpoint.pt").state["config"], f"{folder}'s checkpoint")
+    dataset = load_dataset(cfg, announce=False)
+    n = min(len(dataset.train), len(dataset.test), 2500)
+    mixture = MixtureBaseline(dataset.scaler).fit(dataset.train, cfg.seed).sample(n, 99)
+    real = third_draw(cfg, dataset, n)
+    return {
+        "mixture": closest_record(dataset, round_to_grid(mixture, dataset.scaler)),
+        "floor": float("nan") if real is None else closest_record(dataset, real),
+    }
+
+
 def lever(folder: Path, names: list[str]) -> dict[str, dict[str, float]]:
     """Every prior's figures on the run in `folder` (and the floor's distance-to-closest-record share)."""
     trained = load_trained(folder / "checkpoint.pt")
@@ -112,7 +144,6 @@ def lever(folder: Path, names: list[str]) -> dict[str, dict[str, float]]:
     dataset = load_dataset(cfg, announce=False)
     model, scaler = trained.model, trained.scaler
     n = min(len(dataset.train), len(dataset.test), 2500)
-    holdout = dataset.train[np.random.default_rng(cfg.seed).permutation(len(dataset.train))[:n]]
     rows = {}
     for name, (sample, seconds) in samplers(model, dataset, names).items():
 
@@ -129,8 +160,9 @@ def lever(folder: Path, names: list[str]) -> dict[str, dict[str, float]]:
             "dcr": closest_record(dataset, round_to_grid(points(n, 99), scaler)),
         }
         if "mixture" not in rows:  # the mixture and the floor do not depend on the prior: scored once
-            rows["mixture"] = {**figures["baseline"], "fit_s": 0.0, "dcr": float("nan")}
-            rows["floor"] = {**figures["floor"], "fit_s": 0.0, "dcr": closest_record(dataset, holdout)}
+            shares = references(folder)
+            rows["mixture"] = {**figures["baseline"], "fit_s": 0.0, "dcr": shares["mixture"]}
+            rows["floor"] = {**figures["floor"], "fit_s": 0.0, "dcr": shares["floor"]}
         print(
             f"{folder}: {name:9s} "
             + "  ".join(f"{k} {rows[name][k]:.4f}" for k in (*SHOWN, "dcr"))
@@ -143,11 +175,16 @@ def lever(folder: Path, names: list[str]) -> dict[str, dict[str, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--priors", default="gmm,edm,realnvp,data_edm")
+    parser.add_argument("--dcr-only", action="store_true", help="only the mixture's and the floor's DCR share")
     parser.add_argument("folders", nargs="+", type=Path)
     args = parser.parse_args()
     torch.set_num_threads(1)  # two benchmarks side by side on 2 cores
-    for root in args.folders:
-        runs = sorted(p.parent for p in root.glob("*/checkpoint.pt"))
+    for root in args.folders:  # a sweep's folder (its runs), or one run's
+        runs = [root] if (root / "checkpoint.pt").is_file() else sorted(p.parent for p in root.glob("*/checkpoint.pt"))
+        if args.dcr_only:
+            for run in runs:
+                print(f"{run}: dcr " + "  ".join(f"{k} {v:.4f}" for k, v in references(run).items()), flush=True)
+            continue
         table = [lever(run, args.priors.split(",")) for run in runs]
         for name in [*args.priors.split(","), "mixture", "floor"]:
             means = {k: np.mean([row[name][k] for row in table]) for k in (*SHOWN, "dcr")}
