@@ -11,7 +11,6 @@ other many times over.
 
 from __future__ import annotations
 
-import resource
 import sys
 import tempfile
 import time
@@ -26,6 +25,17 @@ from commands import run_train
 from models import load_trained, sample_points
 from utils.checkpoint import CHECKPOINT_NAME
 from utils.config import load_config
+
+
+def peak_rss_mib() -> str:
+    """This process's peak resident memory; the `resource` module exists on Linux and macOS only."""
+    try:
+        import resource
+    except ImportError:  # Windows: the Task Manager's peak working set is the figure to read there
+        return "not measured on this system"
+    per_mib = 1024 * 1024 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+    return f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / per_mib:.0f} MiB"
+
 
 PHASES = {  # utils/timing.py's phase names in a run (commands/train.py) -> what this table calls them
     "data loading": "data loading",
@@ -71,7 +81,7 @@ def main(overrides: list[str]) -> None:
     pictures = sum(seconds.get(name, 0.0) for name in ("sampling", "frames", "pictures", "report"))
     print(f"\npictures and frame sampling: {pictures:.1f} s, {pictures / total:.0%} of the run")
     print(f"generate 1,000,000 points: {', '.join(f'{t:.2f}' for t in times)} s (median {sorted(times)[1]:.2f} s)")
-    print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(f"peak memory (max RSS): {peak_rss_mib()}")
 
 
 if __name__ == "__main__":
