@@ -51,26 +51,7 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, stop)  # `timeout`, `docker stop`, schedulers: handled like Ctrl-C
     try:
-        import commands
-        from models import check_model_name
-        from utils.config import load_config, load_grid
-
-        if command == "sweep":
-            grid = load_grid(args.config, args.overrides)  # every combination, each validated before any run
-            for _, run_cfg in grid:
-                check_model_name(run_cfg.model)
-            commands.run_sweep(grid, grid[0][1].result_path, args.scheduler)
-            return 0
-        cfg = load_config(args.config, args.overrides)
-        check_model_name(cfg.model)
-        if command == "train":
-            commands.run_train(cfg)
-        elif command == "generate":
-            commands.run_generate(cfg, args.n, args.output, args.seed)
-        elif command == "evaluate":
-            commands.run_evaluate(cfg)
-        else:
-            commands.run_compare(cfg)
+        run_command(command, args)
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -81,6 +62,40 @@ def main(argv: list[str]) -> int:
         print("stopped by Ctrl-C.", file=sys.stderr)
         return 130
     return 0
+
+
+def run_command(command: str, args: argparse.Namespace) -> None:
+    """Load and check the config (a grid of them for a sweep), then run the command; each command's module is
+    imported only here, so that a command loads only what it needs."""
+    from models import check_model_name
+    from utils.config import load_config, load_grid
+
+    if command == "sweep":
+        from commands.sweep import run_sweep
+
+        grid = load_grid(args.config, args.overrides)  # every combination, each validated before any run
+        for _, run_cfg in grid:
+            check_model_name(run_cfg.model)
+        run_sweep(grid, grid[0][1].result_path, args.scheduler)
+        return
+    cfg = load_config(args.config, args.overrides)
+    check_model_name(cfg.model)
+    if command == "train":
+        from commands.train import run_train
+
+        run_train(cfg)
+    elif command == "generate":
+        from commands.generate import run_generate
+
+        run_generate(cfg, args.n, args.output, args.seed)
+    elif command == "evaluate":
+        from commands.evaluate import run_evaluate
+
+        run_evaluate(cfg)
+    else:
+        from commands.compare import run_compare
+
+        run_compare(cfg)
 
 
 if __name__ == "__main__":

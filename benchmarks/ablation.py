@@ -2,16 +2,23 @@
 
     python benchmarks/ablation.py train NAME [--pictures ...] [--seeds 0,1,2,3,4]
     python benchmarks/ablation.py sample NAME [--pictures ...]
+    python benchmarks/ablation.py rescore TAG [--pictures ...]
     python benchmarks/ablation.py table [--pictures ...]
+    python benchmarks/ablation.py matrix [--pictures ...]
 
 `train NAME` trains every picture x seed with one mechanism of training removed (TRAINED below) into
 benchmarks/out/runs/<NAME>/, as benchmarks/quality.py does for the default (`--tag default`): the same
 sweep, frames off, one thread. `sample NAME` takes the default's trained runs and changes only how they
-sample (SAMPLED below): everything `calibrate` measures is fitted afresh on the run's training points and
-the samples are scored by the project's evaluation against the run's own test points, as
-benchmarks/calibration_lever.py does. `table` prints, per kind of data, the default's figures and each
-ablation's change of the mean over the seeds, beside the seeds' spread (the standard deviation of the
-default's c2st over the seeds). Prints figures; asserts nothing.
+sample (SAMPLED below): the trained weights are loaded, everything `calibrate` measures is fitted afresh
+on the run's training points, and the samples are scored by the project's evaluation against the run's
+own test points. `rescore TAG` does the same with nothing changed: this version's sampling and evaluation
+of the default's trained weights, into runs/TAG/<picture>/sweep.json (what `quality.py --table --tag TAG`
+reads). `table` prints, per kind of data, the default's figures and each ablation's change of the means
+over the seeds beside the seeds' spread (the standard deviation of the default's c2st): bold where the
+change is larger; `matrix` the change of c2st alone, an ablation a row, a kind of data a column (a
+count in brackets: the seeds measured, where fewer than 5). Rows of mechanisms that an earlier version
+removed (`no_floor`, `gaussian`, `diagonal`, `sklearn_prior`) are printed from their folders, made with
+that version's ablation.py. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -33,86 +40,62 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.quality import OUT
 from benchmarks.quality import main as quality_main
 from commands.evaluation import score
-from commands.results import draw_samples
-from data import load_dataset
-from models import build_model, likelihood, output_noise, vae
-from utils.checkpoint import CHECKPOINT_NAME, load_checkpoint
+from commands.frames import final_fit
+from commands.pictures import save_paintings
+from commands.verdict import summary
+from data import load_dataset, scaling
+from models import build_model, likelihood, noise, prior
+from utils.checkpoint import CHECKPOINT_NAME
 from utils.config import parse_overrides, saved_config
 
 PICTURES = "quiz,synthetic,word.jpg,logo.png,photo.png,dots.png,sign.jpg,amp.png,shapes.png,lettering.png"
 FIGURES = ("c2st", "swd", "coverage", "on_shape", "copies")
-MEASURED = ("prior.", "local_noise.", "noise_std", "noise_chol")  # what calibrate fits: not loaded
-
-
-def _no_floor() -> None:
-    """The decoder's variance floored at the rounding variance only, not at the precision floor."""
-    vae.VAE.fit_floor = lambda self, x: None  # type: ignore[method-assign]
+Patch = Callable[[], None] | None
 
 
 def _plain_nll() -> None:
-    """The learned variance's plain likelihood (β-NLL's β = 0): every point weighs the same."""
+    """The likelihood's plain form (β-NLL's β = 0): every point weighs the same."""
     likelihood.NLL_BETA = 0.0
 
 
 def _no_censoring() -> None:
     """Saturated colors are ordinary values: no margin past the ends, no Tobit terms, no imputation."""
-    from data import scaling
-
     scaling.COLOR_MARGIN = 0.0  # Scaler.margin 0 -> VAE.censored all False
-    floor = likelihood.precision_floor
-    colors = torch.tensor([False, False, True, True, True])
-    likelihood.precision_floor = lambda x, censored, quantum, points=5000: floor(x, colors, quantum, points)
 
 
-# name -> (what it removes, config overrides, a patch applied before training)
-TRAINED: dict[str, tuple[str, list[str], Callable[[], None] | None]] = {
-    "gaussian": ("one variance per feature (the batch's), not one per point", ["likelihood=gaussian"], None),
-    "plain_nll": ("β-NLL's weighting (plain NLL)", [], _plain_nll),
-    "no_floor": ("the precision floor (the rounding variance only)", [], _no_floor),
+TRAINED: dict[str, tuple[str, list[str], Patch]] = {
+    "plain_nll": ("β-NLL's weighting (the plain likelihood)", [], _plain_nll),
     "no_censoring": ("censored colors (no margin, no Tobit terms)", [], _no_censoring),
     "no_clip": ("gradient clipping", ["grad_clip=0"], None),
 }
 
 
-def _noise_is_sigma() -> None:
-    """Samples are mean + σ(z)·ε: the decoder's own variance, no calibrated noise."""
-    original = vae.VAE.calibrate
+def _one_noise() -> None:
+    """One noise for every point (its correlations kept), not one per component of the prior."""
+    fit = noise.OutputNoise.fit
+    noise.OutputNoise.fit = lambda self, residual, resp, *rest: fit(self, residual, torch.ones(len(resp), 1), *rest)  # type: ignore[method-assign]
 
-    def calibrate(self: vae.VAE, x: torch.Tensor, generator: torch.Generator, em_iters: int = 200) -> None:
-        original(self, x, generator, em_iters)
-        self.noise_std.fill_(1.0)
 
-    vae.VAE.calibrate = calibrate  # type: ignore[method-assign]
+def _sigma_only() -> None:
+    """No measured noise: mean + σ(z)·ε."""
+
+    def fit(self: noise.OutputNoise, *args: Any) -> None:
+        self.means.zero_()
+        self.chol.copy_(torch.eye(self.chol.shape[1]))
+
+    noise.OutputNoise.fit = fit  # type: ignore[method-assign,assignment]
 
 
 def _no_imputation() -> None:
     """The output noise fitted once, each censored residual at its bound (no stochastic EM)."""
-    output_noise.CENSORED_ROUNDS = 0
-
-
-def _sklearn_prior() -> None:
-    """The latent mixture fitted by scikit-learn's GaussianMixture instead of our EM."""
-    from sklearn.mixture import GaussianMixture
-    from threadpoolctl import threadpool_limits
-
-    from models import latent_prior
-
-    def fit(z: torch.Tensor, k: int, generator: torch.Generator, iters: int = 200, tol: float = 1e-4) -> Any:
-        seed = int(torch.randint(2**31 - 1, (1,), generator=generator))
-        gmm = GaussianMixture(k, covariance_type="full", max_iter=iters, reg_covar=1e-6, random_state=seed)
-        with threadpool_limits(limits=1):
-            gmm.fit(z.double().numpy())
-        return tuple(torch.from_numpy(a).float() for a in (gmm.weights_, gmm.means_, gmm.covariances_))
-
-    latent_prior.fit_gaussian_mixture = fit
+    noise.CENSORED_ROUNDS = 0
 
 
 def _random_init() -> None:
     """The latent mixture's k-means started from random points instead of k-means++."""
-    from models import latent_prior
 
-    def init(z: torch.Tensor, k: int, generator: torch.Generator, steps: int = 10) -> torch.Tensor:
-        centers = z[torch.randperm(len(z), generator=generator)[:k]]
+    def seeds(z: torch.Tensor, k: int, rng: torch.Generator, steps: int = 10) -> torch.Tensor:
+        centers = z[torch.randperm(len(z), generator=rng)[:k]]
         for _ in range(steps):
             label = torch.cdist(z, centers).argmin(1)
             counts = torch.bincount(label, minlength=k).to(z.dtype)
@@ -120,53 +103,77 @@ def _random_init() -> None:
             centers = torch.where(counts[:, None] > 0, sums / counts.clamp(min=1)[:, None], centers)
         return torch.nn.functional.one_hot(torch.cdist(z, centers).argmin(1), k).to(z.dtype)
 
-    latent_prior.kmeans_init = init
+    prior._kmeans = seeds
 
 
-# name -> (what it changes, config overrides, a patch applied before calibration)
-SAMPLED: dict[str, tuple[str, list[str], Callable[[], None] | None]] = {
-    "diagonal": (
-        "one noise for all points (σ_f per feature), not one per latent component",
-        ["noise_covariance=diagonal"],
-        None,
-    ),
-    "full": ("one noise for all points with its correlations", ["noise_covariance=full"], None),
-    "sigma_only": ("no calibrated noise: mean + σ(z)·ε", ["noise_covariance=diagonal"], _noise_is_sigma),
+SAMPLED: dict[str, tuple[str, list[str], Patch]] = {
+    "full": ("one noise for all points (with correlations), not one per component", [], _one_noise),
+    "sigma_only": ("no measured noise: mean + σ(z)·ε", [], _sigma_only),
     "no_imputation": ("saturated residuals at their bound, not imputed", [], _no_imputation),
     "standard": ("the sampling prior N(0, I), not the latent mixture", ["prior=standard"], None),
-    "no_output_noise": ("no output noise: the decoded mean", ["output_noise=0"], None),
-    "sklearn_prior": ("the latent mixture by scikit-learn's EM", [], _sklearn_prior),
+    "no_output_noise": ("no spread of the output noise: the decoded mean (+ σ·m_k)", ["output_noise=0"], None),
     "random_init": ("the latent mixture's k-means from random points, not k-means++", [], _random_init),
 }
+# measured on the code before this version (commit c99e1f0's ablation.py): rows read from their folders
+EARLIER_TRAINED = ("no_floor", "gaussian")  # no_floor: the previous version's smallest variance, gone since
+EARLIER_SAMPLED = ("diagonal", "sklearn_prior")
 
 
 def _run_folders(tag: str, picture: str) -> list[Path]:
     return sorted(p.parent for p in (OUT / "runs" / tag / picture).glob("*/metrics.json"))
 
 
-def resample(folder: Path, overrides: dict[str, Any], tag: str) -> None:
-    """Recalibrate the trained run in `folder` with the overrides; write its evaluation under `tag`."""
-    out = OUT / "runs" / tag / folder.parent.name / folder.name / "metrics.json"
-    if out.is_file():
-        return
-    state = load_checkpoint(folder / CHECKPOINT_NAME)
+def trained_model(folder: Path, overrides: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """(model with the run's trained weights and nothing fitted, its dataset, its config) for a run's folder.
+
+    Reads the checkpoint with torch.load itself: the runs may be of the previous checkpoint format, whose
+    trained weights are this version's (its other buffers, `floor` among them, are not loaded).
+    """
+    state = torch.load(folder / CHECKPOINT_NAME, map_location="cpu", weights_only=True)
     cfg = saved_config({**state["config"], **overrides}, "the run's config with the overrides")
-    torch.set_num_threads(1)
     dataset = load_dataset(cfg, announce=False)
     model = build_model(cfg, dataset.scaler)
-    trained = {k: v for k, v in state["model"].items() if not k.startswith(MEASURED)}
-    model.load_state_dict(trained, strict=False)  # the trained weights and the precision floor
+    keep = {k: v for k, v in state["model"].items() if k in model.state_dict() and not k.startswith(("prior", "noise"))}
+    model.load_state_dict(keep, strict=False)
+    return model, dataset, cfg
+
+
+def resample(folder: Path, overrides: dict[str, Any], tag: str) -> dict[str, Any] | None:
+    """Fit the run's sampler afresh (with the overrides) and score it; its evaluation into runs/TAG."""
+    out = OUT / "runs" / tag / folder.parent.name / folder.name / "metrics.json"
+    if out.is_file():
+        return None
+    torch.set_num_threads(1)
+    model, dataset, cfg = trained_model(folder, overrides)
     started = time.perf_counter()
-    draw_samples(model, dataset, cfg.num_gen_points, cfg.seed)  # the end-of-run calibration
+    final_fit(model, dataset, cfg.seed)  # the end of a run's fit
     seconds = time.perf_counter() - started
-    evaluation = score(model, dataset, cfg.seed)[0]
+    scored = score(model, dataset, cfg.seed, baseline=True)
+    evaluation = scored.report
+    evaluation["verdict"] = summary(evaluation)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"model": evaluation["model"], "calibration_seconds": seconds}))
+    save_paintings(out.parent / "picture.png", model, dataset, scored)  # the real picture and the two paintings
+    out.write_text(json.dumps(evaluation))
+    return {"run": folder.name, "evaluation": evaluation, "calibration_seconds": seconds}
+
+
+def rescore(tag: str, source: str, pictures: list[str]) -> None:
+    """This version's sampling and evaluation of the trained runs of `source`, as sweep.json rows under `tag`."""
+    for picture in pictures:
+        before = {row["run"]: row for row in json.loads((OUT / "runs" / source / picture / "sweep.json").read_text())}
+        for folder in _run_folders(source, picture):
+            resample(folder, {}, tag)
+        rows = []
+        for folder in _run_folders(source, picture):
+            evaluation = json.loads((OUT / "runs" / tag / picture / folder.name / "metrics.json").read_text())
+            rows.append({**before[folder.name], "evaluation": evaluation})
+        (OUT / "runs" / tag / picture / "sweep.json").write_text(json.dumps(rows))
+        print(f"{tag}: {picture} rescored", flush=True)
 
 
 def _figures(tag: str, picture: str) -> list[dict[str, Any]]:
-    """Per seed: the model's figures and the run's seconds (a sampled ablation: the default's seconds)."""
-    if tag in SAMPLED:
+    """Per seed: the model's figures and the run's seconds (a sampled ablation: NaN)."""
+    if tag in SAMPLED or tag in EARLIER_SAMPLED:
         rows = []
         for folder in _run_folders("default", picture):
             path = OUT / "runs" / tag / picture / folder.name / "metrics.json"
@@ -180,8 +187,7 @@ def _figures(tag: str, picture: str) -> list[dict[str, Any]]:
 
 def table(pictures: list[str]) -> str:
     """Per picture: the default's mean figures, the seeds' spread, and each ablation's change of the means."""
-    head = "| data | setting | " + " | ".join(FIGURES) + " | run time |"
-    lines = [head, "|---" * (len(FIGURES) + 3) + "|"]
+    lines = ["| data | setting | " + " | ".join(FIGURES) + " | run time |", "|---" * (len(FIGURES) + 3) + "|"]
     for picture in pictures:
         default = {r["run"]: r for r in _figures("default", picture)}
         if not default:
@@ -190,29 +196,52 @@ def table(pictures: list[str]) -> str:
         cells = [f"{np.mean([r[f] for r in default.values()]):.4f}" for f in FIGURES]
         seconds = np.mean([r["seconds"] for r in default.values()])
         lines.append(f"| {picture} | default (c2st sd {spread:.4f}) | " + " | ".join(cells) + f" | {seconds:.0f} s |")
-        for tag in (*TRAINED, *SAMPLED):
+        for tag in (*EARLIER_TRAINED, *TRAINED, *SAMPLED, *EARLIER_SAMPLED):
             rows = [r for r in _figures(tag, picture) if r["run"] in default]
             if not rows:
                 continue
             deltas = [np.mean([r[f] - default[r["run"]][f] for r in rows]) for f in FIGURES]
-            time_cell = "same" if tag in SAMPLED else f"{np.mean([r['seconds'] for r in rows]):.0f} s"
             cells = [f"{d:+.4f}" for d in deltas]
-            if deltas[0] > spread:  # removing it costs more than the seeds' spread: bold
+            if deltas[0] > spread:  # removing it costs more than the seeds' spread
                 cells[0] = f"**{cells[0]}**"
-            lines.append(f"| | {tag} ({len(rows)} seeds) | " + " | ".join(cells) + f" | {time_cell} |")
+            run_time = "same" if np.isnan(rows[0]["seconds"]) else f"{np.mean([r['seconds'] for r in rows]):.0f} s"
+            lines.append(f"| | {tag} ({len(rows)} seeds) | " + " | ".join(cells) + f" | {run_time} |")
+    return "\n".join(lines)
+
+
+def matrix(pictures: list[str]) -> str:
+    """The change of the mean c2st only: a row per ablation, a column per kind of data (bold: past the spread)."""
+    names = [p.split(".")[0] for p in pictures]
+    lines = ["| removed | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    default = {p: {r["run"]: r["c2st"] for r in _figures("default", p)} for p in pictures}
+    spread = {p: np.std(list(default[p].values()), ddof=1) for p in pictures}
+    cells = [f"{np.mean(list(default[p].values())):.3f} ± {spread[p]:.3f}" for p in pictures]
+    lines.append("| nothing (c2st ± the seeds' sd) | " + " | ".join(cells) + " |")
+    for tag in (*EARLIER_TRAINED, *TRAINED, *SAMPLED, *EARLIER_SAMPLED):
+        cells = []
+        for p in pictures:
+            rows = [r for r in _figures(tag, p) if r["run"] in default[p]]
+            delta = np.mean([r["c2st"] - default[p][r["run"]] for r in rows]) if rows else np.nan
+            seeds = "" if len(rows) in (0, 5) else f" ({len(rows)})"
+            cell = "" if np.isnan(delta) else f"{delta:+.3f}{seeds}"
+            cells.append(f"**{cell}**" if delta > spread[p] else cell)
+        lines.append(f"| {tag} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=("train", "sample", "table"))
+    parser.add_argument("action", choices=("train", "sample", "rescore", "table", "matrix"))
     parser.add_argument("name", nargs="?", default="")
     parser.add_argument("--pictures", default=PICTURES)
     parser.add_argument("--seeds", default="0,1,2,3,4")
+    parser.add_argument("--source", default="default", help="rescore: the tag whose trained runs are scored")
     args, extra = parser.parse_known_args()  # extra: key=value overrides for every run (e.g. epochs=3 to try)
     pictures = args.pictures.split(",")
-    if args.action == "table":
-        print(table(pictures))
+    if args.action in ("table", "matrix"):
+        print(table(pictures) if args.action == "table" else matrix(pictures))
+    elif args.action == "rescore":
+        rescore(args.name, args.source, pictures)
     elif args.action == "train":
         _, overrides, patch = TRAINED[args.name]
         if patch is not None:

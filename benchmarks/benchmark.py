@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch
 
-from commands import run_train
+from commands.train import run_train
 from models import load_trained, sample_points
 from utils.checkpoint import CHECKPOINT_NAME
 from utils.config import load_config

@@ -13,12 +13,13 @@ nothing: it prints figures. `python main.py evaluate result_path=<a run's folder
 
     python benchmarks/quality.py --table [--tag NAME] [--pictures ...]
 
-prints, from the finished runs alone, two Markdown tables: per picture the model's c2st, mean and
+prints, from the finished runs alone, three Markdown tables: per picture the model's c2st, mean and
 lowest..highest over seeds, beside the mixture's (the same seeds' training points) and the floor's,
 the model's distance to the floor as a share of the mixture's, how many runs pass the verdict
 (commands/verdict.py) and their grades, and SWD over the mixture's; then each seed against its own
 mixture: the largest c2st excess, the largest SWD ratio, and how many runs have coverage and on-shape
-at least, and copies at most, the mixture's.
+at least, and copies at most, the mixture's; then the paintings' figures, the model's and the
+mixture's (utils/painting.py).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.pictures import make_pictures
-from commands import run_sweep
+from commands.sweep import run_sweep
 from commands.sweep_summary import group_table
 from commands.verdict import check_targets, summary
 from utils.config import load_grid
@@ -97,7 +98,27 @@ def results_table(tag: str, pictures: list[str]) -> str:
             f"| {picture} | {worst:+.3f} | {max(swd):.2f} | {count('coverage', 1)} | {count('on_shape', 1)} "
             f"| {count('copies', -1)} |"
         )
-    return "\n".join(lines) + "\n\n" + "\n".join(checks)
+    return "\n".join(lines) + "\n\n" + "\n".join(checks) + "\n\n" + paintings_table(tag, pictures)
+
+
+def paintings_table(tag: str, pictures: list[str]) -> str:
+    """Per picture, the paintings' figures (metrics.json `picture`) of the model and of the mixture over the seeds."""
+    lines = ["| data | color_error: model | mixture | painted: model | mixture | model's color_error ≤ mixture's |"]
+    lines.append("|---|---|---|---|---|---|")
+    for picture in pictures:
+        rows = [r for r in _runs(tag, picture) if "picture" in r]
+        if not rows:
+            continue
+        figures = {(who, f): [r["picture"][who][f] for r in rows] for who in ("model", "mixture") for f in FIGURES}
+        better = sum(
+            m <= b for m, b in zip(*(figures[who, "color_error"] for who in ("model", "mixture")), strict=True)
+        )
+        cells = [_cell(figures[who, f]) for f in FIGURES for who in ("model", "mixture")]
+        lines.append(f"| {picture} | " + " | ".join(cells) + f" | {better} of {len(rows)} |")
+    return "\n".join(lines)
+
+
+FIGURES = ("color_error", "painted")
 
 
 def main() -> None:

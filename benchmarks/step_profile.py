@@ -45,7 +45,6 @@ def main() -> None:
     with contextlib.redirect_stdout(io.StringIO()):
         dataset = load_dataset(cfg)
     model = build_model(cfg, dataset.scaler)
-    model.fit_floor(torch.from_numpy(dataset.scaled))
     trainer = Trainer(cfg, model, dataset.scaled, torch.device("cpu"))
     steps = -(-len(dataset.train) // cfg.batch_size)
 

@@ -1,5 +1,8 @@
 """The application: the commands of `main.py` and what they share, above data/, models/ and utils/.
 
+Each command is imported from its own module (`from commands.train import run_train`), so that a
+command loads only what it needs: `generate` neither scikit-learn nor matplotlib.
+
 train.py          python main.py [train]: data, model, the loop, publish       (default command)
 generate.py       python main.py generate, and retrain: false
 evaluate.py       python main.py evaluate
@@ -13,14 +16,8 @@ run_folder.py     result_path: per-epoch state, resume checks, the staged publis
 records.py        what a run hands to publishing and returns to its callers
 evaluation.py     the evaluation protocol (test points, floor, mixture baseline, standard errors)
 verdict.py        the checks within noise, the grade, the verdict in words
-results.py        the pictures and report.html of a run
+frames.py         the points of a frame (every epoch) and of samples.npy
+pictures.py       the pictures of a run: GIF, points side by side, paintings, features, latent
+report_page.py    report.html of a run and of `evaluate`
 runtime.py        device and threads
 """
-
-from commands.compare import run_compare
-from commands.evaluate import run_evaluate
-from commands.generate import run_generate
-from commands.sweep import run_sweep
-from commands.train import run_train
-
-__all__ = ["run_compare", "run_evaluate", "run_generate", "run_sweep", "run_train"]

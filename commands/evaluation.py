@@ -20,6 +20,13 @@ deviation / √repeats, and for the shares (c2st, coverage, on-shape, copies) ne
 binomial error of a share of that many points (3 draws alone can agree by chance).
 commands/verdict.py reads the model against the mixture within these errors.
 
+The paintings (utils/painting.py): the model and the mixture each paint PAINT_SHARE times as many
+points as the picture has foreground pixels, every pixel the mean color of the points that land on
+it; `picture` in the report reads each painting at the test points' pixels (color_error, painted).
+
+A dataset with fewer than MIN_SCORED training or test points is not scored (`too_few_points`): the
+k-NN radii, the classifier's folds and the mixture would be noise, or fail, on a handful of points.
+
 `second_opinion` adds c2st_mlp, a small MLP as a second classifier (`python main.py evaluate`):
 it reads 0.50 to 0.52 where the trees read 0.55 and took 40 % of a run's evaluation, so the
 evaluation at the end of a run leaves it out.
@@ -27,25 +34,64 @@ evaluation at the end of a run leaves it out.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 
 from commands.verdict import check_targets
-from data import Dataset, round_to_grid
+from data import Dataset, Scaler, round_to_grid
 from models import sample_points
 from models.baseline import MixtureBaseline
 from models.vae import VAE
 from utils import features, metrics
+from utils.painting import Painting, color_figures
 
 REPEATS = 3  # draws each figure is averaged over: one draw of 2500 points moves SWD by up to 2x
 EVAL_POINTS = 2500  # points per set in a draw
+MIN_SCORED = 100  # fewer training or test points than this are not scored
+PAINT_SHARE = 3  # a painting has this many points for every foreground pixel of the picture
+PAINT_CHUNK = 1 << 18  # points drawn at a time for a painting: its memory does not grow with their number
+PAINT_SEED = 1000  # a painting's draws are seeded seed + PAINT_SEED + chunk, apart from the figures' draws
 SHARES = {"c2st": 2, "coverage": 1, "on_shape": 1, "copies": 1}  # share figures: x n points they are a share of
 Sampler = Callable[[int, int], np.ndarray]  # (n, seed) -> (n, F) points in data units
 Reconstructor = Callable[[np.ndarray, int, bool], np.ndarray]  # (points, seed, use_mean) -> points
 Points = dict[str, np.ndarray]  # the first draw's point sets: "test", "model", "baseline", "floor"
+
+
+@dataclass
+class Scored:
+    """An evaluation: the report (metrics.json), the first draw's point sets, the paintings (H, W, 3) uint8."""
+
+    report: dict[str, Any]
+    points: Points
+    paintings: dict[str, np.ndarray] = field(default_factory=dict)  # "model", "mixture"
+
+
+def too_few_points(dataset: Dataset) -> str | None:
+    """Why `dataset` cannot be scored (module docstring), or None."""
+    if min(len(dataset.train), len(dataset.test)) >= MIN_SCORED:
+        return None
+    return (
+        f"{len(dataset.train)} training and {len(dataset.test)} test points are too few to score (the evaluation "
+        f"needs {MIN_SCORED} of each); raise num_points, or give a picture with more foreground pixels"
+    )
+
+
+def paint_samples(sample: Sampler, dataset: Dataset, seed: int) -> Painting:
+    """A painting of PAINT_SHARE x the picture's foreground pixels drawn from `sample`, PAINT_CHUNK at a time."""
+    painting = Painting(dataset.scaler.image_shape)
+    total = PAINT_SHARE * max(dataset.pixels, len(dataset.train) + len(dataset.test))
+
+    def chunks() -> Iterator[np.ndarray]:
+        for k, start in enumerate(range(0, total, PAINT_CHUNK)):
+            yield sample(min(PAINT_CHUNK, total - start), seed + k)
+
+    for chunk in chunks():
+        painting.add(chunk)
+    return painting
 
 
 def _summary(rows: list[dict[str, float]], n: int) -> tuple[dict[str, float], dict[str, float]]:
@@ -73,29 +119,25 @@ def _feature_figures(points: Points, shape: tuple[int, int]) -> dict[str, Any]:
     }
 
 
-def evaluate(
+def _draws(
     dataset: Dataset,
-    sample: Sampler,
+    samplers: dict[str, Sampler],
     seed: int,
-    repeats: int = REPEATS,
-    baseline: bool = False,
-    reconstruct: Reconstructor | None = None,
-    second_opinion: bool = False,
-) -> tuple[dict[str, Any], Points]:
-    """(the figures of the module docstring, JSON-ready; the first draw's point sets for pictures)."""
+    repeats: int,
+    reconstruct: Reconstructor | None,
+    second_opinion: bool,
+) -> tuple[dict[str, list[dict[str, float]]], Points]:
+    """(each candidate set's figures, one row per draw; the first draw's point sets, rounded to the grid)."""
     train, test, scaler = dataset.train, dataset.test, dataset.scaler
     n = min(len(train), len(test), EVAL_POINTS)
     copies = metrics.CopyReference(scaler.to_model(train).astype(np.float64))
-    mixture = MixtureBaseline(scaler).fit(train, seed) if baseline else None
     rows: dict[str, list[dict[str, float]]] = {}
     kept: Points = {}
     for r in range(repeats):
         s = seed + r
         rng = np.random.default_rng(s)
         subset, reference = train[rng.permutation(len(train))[:n]], test[rng.permutation(len(test))[:n]]
-        candidates = {"model": sample(n, s)}
-        if mixture is not None:
-            candidates["baseline"] = mixture.sample(n, s)
+        candidates = {name: draw(n, s) for name, draw in samplers.items()}
         if r == 0:
             candidates["floor"] = subset
         if reconstruct is not None:
@@ -111,43 +153,67 @@ def evaluate(
             kept["test"] = reference
             # the floor's copy rate is that of fresh real points (the test points), not of training points
             rows["floor"][-1]["copies"] = copies.rate(scaler.to_model(reference).astype(np.float64))
+    return rows, kept
+
+
+def evaluate(
+    dataset: Dataset,
+    sample: Sampler,
+    seed: int,
+    repeats: int = REPEATS,
+    baseline: bool = False,
+    reconstruct: Reconstructor | None = None,
+    second_opinion: bool = False,
+) -> Scored:
+    """The figures of the module docstring (JSON-ready), the first draw's point sets, and the paintings."""
+    mixture = MixtureBaseline(dataset.scaler).fit(dataset.train, seed) if baseline else None
+    samplers = {"model": sample} | ({"baseline": mixture.sample} if mixture is not None else {})
+    rows, kept = _draws(dataset, samplers, seed, repeats, reconstruct, second_opinion)
+    n = min(len(dataset.train), len(dataset.test), EVAL_POINTS)
     summaries = {name: _summary(values, n) for name, values in rows.items()}
+    shown = {name: value for name, value in summaries.items() if not name.startswith("posterior")}
     report: dict[str, Any] = {
         "data": dataset.name,
         "source": dataset.source,
         "protocol": dataset.protocol,
-        "n_train": len(train),
-        "n_test": len(test),
+        "n_train": len(dataset.train),
+        "n_test": len(dataset.test),
         "n": n,
         "repeats": repeats,
-        **{name: mean for name, (mean, _) in summaries.items() if not name.startswith("posterior")},
-        "spread": {name: error for name, (_, error) in summaries.items() if not name.startswith("posterior")},
-        "features": _feature_figures(kept, scaler.image_shape),
+        **{name: mean for name, (mean, _) in shown.items()},
+        "spread": {name: error for name, (_, error) in shown.items()},
+        "features": _feature_figures(kept, dataset.scaler.image_shape),
     }
     if reconstruct is not None:
-        report["diagnostic"] = {
-            "prior": report["model"],
-            "posterior": summaries["posterior"][0],
-            "posterior_mean": summaries["posterior_mean"][0],
+        report["diagnostic"] = {"prior": report["model"]} | {
+            name: summaries[name][0] for name in ("posterior", "posterior_mean")
         }
+    if mixture is not None:
+        report["mixture_components"] = mixture.components
     report["targets"] = check_targets(report)
-    return report, kept
+    names = {"model": "model", "baseline": "mixture"}
+    paintings = {names[name]: paint_samples(draw, dataset, seed + PAINT_SEED) for name, draw in samplers.items()}
+    report["picture"] = {name: color_figures(painting, dataset.test) for name, painting in paintings.items()}
+    return Scored(report, kept, {name: p.image(dataset.background) for name, p in paintings.items()})
 
 
-def score(
-    model: VAE, dataset: Dataset, seed: int, baseline: bool = False, diagnostic: bool = False
-) -> tuple[dict[str, Any], Points]:
+def model_sampler(model: VAE, scaler: Scaler) -> Sampler:
+    """(n, seed) -> n of the model's points in data units (the seed + 1: apart from the mixture's draws)."""
+    return lambda n, s: sample_points(model, scaler, n, seed=s + 1)
+
+
+def score(model: VAE, dataset: Dataset, seed: int, baseline: bool = False, diagnostic: bool = False) -> Scored:
     """`evaluate` for a model: its samples (and, with `diagnostic`, its reconstructions and the second
     classifier) against the test points."""
     scaler = dataset.scaler
 
     def reconstruct(points: np.ndarray, s: int, use_mean: bool) -> np.ndarray:
-        x = torch.from_numpy(scaler.to_model(points)).to(model.noise_std.device)
+        x = torch.from_numpy(scaler.to_model(points)).to(model.device)
         return scaler.to_data(model.reconstruct(x, torch.Generator().manual_seed(s), use_mean).cpu().numpy())
 
     return evaluate(
         dataset,
-        lambda n, s: sample_points(model, scaler, n, seed=s + 1),
+        model_sampler(model, scaler),
         seed,
         baseline=baseline,
         reconstruct=reconstruct if diagnostic else None,

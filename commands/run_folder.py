@@ -19,13 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from commands import results
-from commands.evaluation import score
+from commands.evaluation import score, too_few_points
+from commands.frames import final_fit
+from commands.pictures import publish_pictures, write_losses_csv
 from commands.records import FinishedRun
+from commands.report_page import train_report
 from commands.verdict import print_evaluation, summary
 from data import DATA_KEYS, Dataset
-from models import MODEL_KEYS
-from utils.checkpoint import CHECKPOINT_NAME, FORMAT_VERSION, load_checkpoint, save_checkpoint
+from models import MODEL_KEYS, sample_points
+from utils.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from utils.config import Config, config_to_yaml
 from utils.errors import UserError
 from utils.io import save_npy, write_json, write_text
@@ -61,8 +63,6 @@ def run_state(state: dict[str, Any], cfg: Config, dataset: Dataset) -> dict[str,
 
 def _resume_problem(state: dict[str, Any], cfg: Config, path: Path) -> str | None:
     """Why `state` (read from `path`) cannot be continued up to cfg.epochs, or None if it can."""
-    if state.get("format") != FORMAT_VERSION:
-        return f"cannot resume {path}: an earlier version of pi-vae wrote it (its optimizer differs); retrain."
     old = state["config"]
     changed = [key for key in RESUME_KEYS if old.get(key) != getattr(cfg, key)]
     if changed:
@@ -128,25 +128,29 @@ def publish(run: FinishedRun, samples: np.ndarray | None) -> dict[str, Any] | No
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
     new_frames, frames = _frames(run)
-    if samples is None:
+    if samples is None:  # no last frame drew them: a stopped run, or frames off
         with phases("sampling"):
-            samples = results.draw_samples(model, dataset, cfg.num_gen_points, cfg.seed)
+            final_fit(model, dataset, cfg.seed)
+            samples = sample_points(model, dataset.scaler, cfg.num_gen_points, cfg.seed)
     save_npy(out / "samples.npy", samples)
-    results.write_losses_csv(out / "losses.csv", result.history)
+    write_losses_csv(out / "losses.csv", result.history)
     write_text(out / "config.yaml", config_to_yaml(cfg))
     save_checkpoint(out / CHECKPOINT_NAME, run_state({**result.checkpoint, "model": model.state_dict()}, cfg, dataset))
-    evaluation, points = None, None
-    if cfg.evaluate and not result.stopped:
+    scored, unscored = None, too_few_points(dataset)
+    if cfg.evaluate and not result.stopped and unscored is None:
         with phases("evaluation"):
-            evaluation, points = score(model, dataset, cfg.seed, baseline=True)
-        evaluation["verdict"] = summary(evaluation)
-        write_json(out / "metrics.json", evaluation)
-        print_evaluation(evaluation)
+            scored = score(model, dataset, cfg.seed, baseline=True)
+        scored.report["verdict"] = summary(scored.report)
+        write_json(out / "metrics.json", scored.report)
+        print_evaluation(scored.report)
+    elif cfg.evaluate and unscored is not None:
+        print(f"note: not evaluated: {unscored}.")
     with phases("pictures"):
-        results.publish_pictures(out, frames, model, dataset, samples, {cfg.model: result.history}, points)
+        publish_pictures(out, frames, model, dataset, samples, {cfg.model: result.history}, scored)
     wall = time.perf_counter() - run.started
+    evaluation = None if scored is None else scored.report
     with phases("report"):
-        results.train_report(out, run, evaluation, [f.name for f in frames], wall)
+        train_report(out, run, evaluation, [f.name for f in frames], wall)
     _replace_results(run, new_frames, out, stale=["samples.png"] + (["metrics.json"] if evaluation is None else []))
     print(
         f"wrote {len(frames)} frames, training.gif, report.html, samples.npy, losses.csv, {CHECKPOINT_NAME} "

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from commands.sweep_summary import group_cells, groups, verdicts
-from utils import plotting
+from utils import charts, plotting
 from utils.report import Report, figure, metrics_table, paragraph, write_report
 
 FILES = "sweep_files"  # beside sweep.html: the thumbnails and the loss plot
@@ -67,7 +67,7 @@ def _losses(root: Path, rows: list[Row], swept_keys: list[str]) -> str:
                 histories[f"{key} · seed {row['config']['seed']}"] = row["history"]
     if not histories:
         return paragraph("no loss histories in this sweep's records")
-    plotting.save_overlaid_losses(root / FILES / "loss.png", histories)
+    charts.save_overlaid_losses(root / FILES / "loss.png", histories)
     return figure(f"{FILES}/loss.png", "total loss per epoch, every run (a color per group)", 900)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from commands.verdict import table_columns
 from utils import tables
 from utils.io import write_text
 
@@ -27,16 +28,19 @@ def csv_text(rows: list[Row], swept_keys: list[str]) -> str:
     """One line per run: its settings, its figures, the mixture's and the floor's c2st, verdict, time, worker."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    head = ["run", *swept_keys, *FIGURES, "mixture_c2st", "floor_c2st", "grade", "passed", "checks_met"]
+    head = ["run", *swept_keys, *FIGURES, "painting_color_error", "painting_painted", "mixture_c2st", "floor_c2st"]
+    head += ["grade", "passed", "checks_met"]
     writer.writerow([*head, "seconds", "worker"])
     for row in rows:
         evaluation = row["evaluation"]
         model, targets = evaluation["model"], evaluation["targets"]
+        painting = evaluation.get("picture", {}).get("model", {})
         writer.writerow(
             [
                 row["run"],
                 *(row["swept"][key] for key in swept_keys),
                 *(f"{model[name]:.4f}" for name in FIGURES),
+                *(f"{painting.get(name, float('nan')):.4f}" for name in ("color_error", "painted")),
                 f"{evaluation['baseline']['c2st']:.4f}",
                 f"{evaluation['floor']['c2st']:.4f}",
                 evaluation["verdict"]["grade"],
@@ -57,10 +61,16 @@ def _spread(values: list[float]) -> str:
 
 
 def group_cells(rows: list[Row]) -> dict[str, dict[str, str | float]]:
-    """{model, mixture, floor: {figure: mean (lowest..highest) over the rows}}."""
+    """{model, mixture, floor: {figure: mean (lowest..highest) over the rows}}, the paintings' figures last."""
+    runs = [table_columns(row["evaluation"]) for row in rows]
+    painted = [
+        name for name in runs[0]["model"] if name.startswith("painting ") and all(name in r["model"] for r in runs)
+    ]
     columns = {"model": "model", "mixture": "baseline", "floor": "floor"}
     return {
-        title: {name: _spread([row["evaluation"][key][name] for row in rows]) for name in FIGURES}
+        title: {
+            name: _spread([run[key][name] for run in runs]) for name in (*FIGURES, *painted) if name in runs[0][key]
+        }
         for title, key in columns.items()
     }
 

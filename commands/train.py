@@ -14,9 +14,9 @@ from typing import Any
 
 import torch
 
-from commands import results
+from commands.frames import Frames
 from commands.generate import generate_from_checkpoint
-from commands.loop import History, frame_epochs, train
+from commands.loop import History, train
 from commands.records import FinishedRun, RunOutputs
 from commands.run_folder import (
     RUN_DIR,
@@ -29,7 +29,6 @@ from commands.run_folder import (
 from commands.runtime import setup_runtime
 from data import load_dataset
 from models import build_model
-from utils import plotting
 from utils.checkpoint import CHECKPOINT_NAME, save_checkpoint
 from utils.config import Config
 from utils.errors import UserError
@@ -56,23 +55,15 @@ def _train(cfg: Config, result_dir: Path, device: torch.device) -> RunOutputs:
     with phases("data loading"):
         dataset = load_dataset(cfg)
     model = build_model(cfg, dataset.scaler)
-    model.fit_floor(torch.from_numpy(dataset.scaled))  # the training precision floor (models/vae.py)
     if resume_from is None:
         if state_path.is_file():
             print(f"note: replacing the unfinished run in {run_dir} (resume=true would have continued it)")
         shutil.rmtree(run_dir, ignore_errors=True)
     (run_dir / "frames").mkdir(parents=True, exist_ok=True)
-    frames, drawn = set(frame_epochs(cfg)), {}  # drawn: epoch -> the frame's points
+    frames = Frames(cfg, dataset, run_dir / "frames", resume_from.get("frames") if resume_from else None)
 
     def on_epoch_end(epoch: int, history: History) -> None:
-        if epoch not in frames:
-            return
-        with phases("sampling"):
-            points = results.draw_samples(model, dataset, cfg.num_gen_points, cfg.seed, preview=epoch < cfg.epochs)
-        drawn[epoch] = points
-        with phases("frames"):
-            path = run_dir / "frames" / f"epoch_{epoch:03d}.png"
-            plotting.save_frame(path, points, dataset.canvas, results.frame_title(cfg, epoch, history))
+        frames(model, epoch, history, phases)
 
     flushed = [time.perf_counter()]  # when the state was last flushed to the disk
 
@@ -80,7 +71,8 @@ def _train(cfg: Config, result_dir: Path, device: torch.device) -> RunOutputs:
         # written after every epoch (a killed process loses at most the epoch in progress), flushed to the
         # disk at most once a second (a power cut: at most that second): a flush can cost more than an epoch
         durable = time.perf_counter() - flushed[0] >= DURABLE_EVERY or state["epoch"] == cfg.epochs
-        save_checkpoint(state_path, run_state(state, cfg, dataset), durable)
+        with_frames = {**state, "frames": frames.memberships}  # the next frame's fit starts from them
+        save_checkpoint(state_path, run_state(with_frames, cfg, dataset), durable)
         if durable:
             flushed[0] = time.perf_counter()
 
@@ -91,10 +83,8 @@ def _train(cfg: Config, result_dir: Path, device: torch.device) -> RunOutputs:
             f"{result.detail} before the first epoch finished; nothing was published, earlier "
             f"results in '{result_dir}' are untouched. Lower lr if the loss diverged."
         )
-    # a finished run's last frame was drawn with the full fit and the run's seed: exactly samples.npy
-    final = drawn.get(result.epoch) if result.stopped is None and result.epoch == cfg.epochs else None
     run = FinishedRun(cfg, result_dir, model, dataset, result, resume_from is None, device, started, phases)
-    evaluation = publish(run, final)
+    evaluation = publish(run, frames.samples if result.stopped is None else None)
     _explain_stop(run)
     return RunOutputs(result.history, evaluation, dataset, model, phases.seconds)
 

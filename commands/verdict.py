@@ -107,7 +107,8 @@ def verdict(report: dict[str, Any]) -> str:
         return head + told + ")."
     gap, noise = model["c2st"] - base["c2st"], _within(report, "c2st", "baseline")
     told += (
-        f"; a 128-component Gaussian mixture fitted on the same points: {base['c2st']:.1%}). The difference from the "
+        f"; a {report.get('mixture_components', 128)}-component Gaussian mixture fitted on the same points: "
+        f"{base['c2st']:.1%}). The difference from the "
         f"mixture, {100 * gap:+.1f} points, is {'within' if abs(gap) <= noise else 'beyond'} this evaluation's noise "
         f"(±{100 * noise:.1f})."
     )
@@ -117,8 +118,13 @@ def verdict(report: dict[str, Any]) -> str:
 
 
 def table_columns(report: dict[str, Any]) -> dict[str, dict[str, float]]:
-    """The model, the mixture and the floor, as the tables show them side by side."""
-    return {name: report[name] for name in ("model", "baseline", "floor") if name in report}
+    """The model, the mixture and the floor, as the tables show them side by side: every figure, then the
+    paintings' (`picture`: the model's and the mixture's; none for the floor)."""
+    columns: dict[str, dict[str, float]] = {n: dict(report[n]) for n in ("model", "baseline", "floor") if n in report}
+    for name, painted in (("model", "model"), ("baseline", "mixture")):
+        for figure, value in report.get("picture", {}).get(painted, {}).items():
+            columns[name][f"painting {figure}"] = value
+    return columns
 
 
 def print_evaluation(report: dict[str, Any]) -> None:

@@ -26,9 +26,11 @@ import numpy as np
 
 from data.picture import BLACK, Population, load_picture
 from data.quiz import QUIZ_FILES, load_quiz, quiz_files_present
-from data.scaling import FEATURES, Scaler, round_to_grid
+from data.scaling import Scaler, round_to_grid
 from data.synthetic import synthetic_pi
 from utils.config import Config
+from utils.features import FEATURES
+from utils.painting import paint
 from utils.plotting import Canvas
 
 __all__ = [
@@ -57,6 +59,9 @@ class Dataset:
     name: str  # what a title calls it: "quiz π", "built-in π", the picture's file name
     protocol: str  # "fresh draw", "held-out split" or "in-sample"
     background: tuple[int, int, int] = BLACK  # the picture's background color (data/picture.py)
+    # (H, W, 3) uint8: the real picture, every foreground pixel (the quiz: its 5000 points) on the background
+    picture: np.ndarray | None = None
+    pixels: int = 0  # how many foreground pixels the picture has (the quiz: 5000)
 
     @property
     def scaled(self) -> np.ndarray:
@@ -113,8 +118,9 @@ def load_dataset(cfg: Config, announce: bool = True) -> Dataset:
         # the built-in π stands in for the quiz (the module docstring): the quiz's number of training points
         n_train = round((1 - cfg.holdout) * cfg.num_points) if source == "synthetic" else cfg.num_points
         train, test, protocol = draw_from(population, max(n_train, 1), cfg.holdout, rng)
-        shape, name, background = population.shape, population.name, population.background
-    dataset = Dataset(train, test, Scaler.for_image(*shape), source, name, protocol, background)
+        points, shape, name, background = population.points, population.shape, population.name, population.background
+    picture = paint(points, shape, background)
+    dataset = Dataset(train, test, Scaler.for_image(*shape), source, name, protocol, background, picture, len(points))
     if announce:
         print(f"data: {dataset.describe()}")
         if cfg.dataset == "auto" and source == "synthetic":

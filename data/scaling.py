@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-FEATURES = ("x", "y", "r", "g", "b")
 COLOR_MARGIN = 0.05  # of model space at each end of a color channel: 14 levels of 0..255 beyond the data
 
 

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import matplotlib
 import numpy as np
-
-matplotlib.use("Agg")  # files only; no display needed
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from data.picture import Population
 
@@ -16,6 +11,10 @@ COLOR_NOISE = 12.0  # std of the per-pixel color noise, 0..255 units
 
 def glyph_mask(text: str, height: int, width: int, fontsize: float, y: float = 0.5) -> np.ndarray:
     """(height, width) bool mask of `text` in bold DejaVu Sans (bundled with matplotlib), centred."""
+    # imported here: only the built-in π and the test pictures draw a glyph (`generate` does not)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor="black")
     canvas = FigureCanvasAgg(fig)
     # fontsize is in points: 1 point is 100/72 pixels at dpi 100

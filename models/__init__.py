@@ -1,7 +1,7 @@
 """Models: the registry, the shared VAE maths, the mixture baseline, and the checkpoint-only generator."""
 
-from models.generator import Trained, colored_pi_generator, load_trained, restore_model, sample_points, stream_points
 from models.registry import MODEL_KEYS, MODELS, build_model, check_model_name
+from models.trained import Trained, colored_pi_generator, load_trained, restore_model, sample_points, stream_points
 from models.vae import VAE, LossTerms
 
 __all__ = [

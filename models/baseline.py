@@ -29,8 +29,9 @@ class MixtureBaseline:
         self.mixture: GaussianMixture | None = None
 
     def fit(self, points: np.ndarray, seed: int) -> MixtureBaseline:
-        k = min(self.components, len(points) // 2)
-        self.mixture = GaussianMixture(k, covariance_type="full", random_state=seed)
+        """Fit on (N, F) points in data units: COMPONENTS components, or N // 2 where there are fewer points."""
+        self.components = min(self.components, len(points) // 2)
+        self.mixture = GaussianMixture(self.components, covariance_type="full", random_state=seed)
         with threadpool_limits(limits=1):
             self.mixture.fit(self.scaler.to_model(points).astype(np.float64))
         return self

@@ -17,17 +17,7 @@ MODELS: dict[str, type[TransformerVAE] | type[VanillaVAE]] = {
     "vanilla_vae": VanillaVAE,
 }
 # the config keys that shape a model's weights and its sampling prior: a checkpoint resumes only with the same
-MODEL_KEYS = (
-    "model",
-    "hidden_dim",
-    "num_head",
-    "num_layers",
-    "latent_dim",
-    "likelihood",
-    "prior",
-    "prior_components",
-    "noise_covariance",
-)
+MODEL_KEYS = ("model", "hidden_dim", "num_head", "num_layers", "latent_dim", "prior", "prior_components")
 
 
 def check_model_name(name: str) -> None:
@@ -41,14 +31,4 @@ def build_model(cfg: Config, scaler: Scaler) -> VAE:
     """A fresh model for points scaled by `scaler`; initial weights depend only on the config (cfg.seed)."""
     check_model_name(cfg.model)
     torch.manual_seed(cfg.seed)
-    return MODELS[cfg.model](
-        scaler=scaler,
-        latent_dim=cfg.latent_dim,
-        hidden_dim=cfg.hidden_dim,
-        num_head=cfg.num_head,
-        num_layers=cfg.num_layers,
-        prior_components=cfg.prior_components if cfg.prior == "gmm" else 0,
-        likelihood=cfg.likelihood,
-        output_noise=cfg.output_noise,
-        noise_covariance=cfg.noise_covariance,
-    )
+    return MODELS[cfg.model](cfg, scaler)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from commands import run_sweep, run_train
+from commands.sweep import run_sweep
+from commands.train import run_train
 from tests.cli_helpers import TINY
 from utils.config import load_config, load_grid
 
@@ -31,10 +32,11 @@ PROBE = """<script>
 window.addEventListener("load", () => {
   const images = Array.from(document.images);
   const broken = images.filter((i) => !(i.complete && i.naturalWidth > 0)).map((i) => i.getAttribute("src"));
+  const loaded = images.filter((i) => i.complete && i.naturalWidth > 0).map((i) => i.getAttribute("src"));
   const first = document.body.innerText.trim().split("\\n")[0];
   const out = document.createElement("pre");
   out.id = "probe";
-  out.textContent = JSON.stringify({ images: images.length, broken: broken, first: first });
+  out.textContent = JSON.stringify({ images: images.length, broken: broken, loaded: loaded, first: first });
   document.body.appendChild(out);
 });
 </script>"""
@@ -53,7 +55,8 @@ FLAGS = [
 
 
 def opened(page: Path, profile: Path) -> dict:
-    """What the probe saw when Chromium opened `page`: {"images": n, "broken": [src, ...], "first": text}."""
+    """What the probe saw when Chromium opened `page`: {"images": n, "broken": [src, ...], "loaded": [src, ...],
+    "first": text}."""
     probe = page.with_name(f"probe-{page.name}")
     probe.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
     assert CHROMIUM is not None
@@ -70,12 +73,13 @@ def test_a_report_opens_with_its_verdict_and_every_picture(tmp_path: Path):
     run_train(cfg)
     seen = opened(result / "report.html", tmp_path / "profile")
     assert seen["broken"] == []
-    assert seen["images"] >= 8  # side by side, features, color profile, 2 frames, GIF, loss, latent
+    assert seen["images"] >= 9  # side by side, paintings, features, color profile, 2 frames, GIF, loss, latent
+    assert "picture.png" in seen["loaded"]  # the real picture, the model's painting and the mixture's
     assert re.match(r"(PASS|FAIL): ", seen["first"]), seen["first"]
 
 
 def test_a_sweep_page_opens_with_its_verdicts_and_every_picture(tmp_path: Path):
-    grid = load_grid(None, [*TINY, "gen_every_epochs=0", "num_points=1000", "seed=0,1", f"data_dir={tmp_path / 'x'}"])
+    grid = load_grid(None, [*TINY, "gen_every_epochs=0", "seed=0,1", f"data_dir={tmp_path / 'x'}"])
     run_sweep(grid, str(tmp_path / "sweep"))
     seen = opened(tmp_path / "sweep" / "sweep.html", tmp_path / "profile")
     assert seen["broken"] == []

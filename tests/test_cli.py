@@ -64,6 +64,7 @@ def test_training_writes_every_result_file(trained: Path):
         "metrics.json",
         "report.html",
         "real_vs_generated.png",
+        "picture.png",
         "latent.png",
         "features.png",
         "color_profile.png",
@@ -145,6 +146,37 @@ def test_generate_npy_and_csv(trained: Path, tmp_path: Path):
     assert len(lines) == 11
 
 
+def test_generate_paints_a_png_of_the_pictures_size(trained: Path, tmp_path: Path):
+    """generate -o FILE.png: the picture's size (the built-in π: 300 x 300), its background (black) where no point
+    lands, and each painted pixel the mean color of the points on it."""
+    proc = run("generate", "-n", "30000", "-o", str(tmp_path / "p.png"), "--seed", "1", f"result_path={trained}")
+    assert "painted 30000 points" in proc.stdout
+    image = iio.imread(tmp_path / "p.png")
+    assert image.shape == (300, 300, 3)
+    painted = image.max(axis=2) > 0
+    assert 0.05 < painted.mean() < 0.6  # points on and around the π, the rest background
+    run("generate", "-n", "30000", "-o", str(tmp_path / "p.npy"), "--seed", "1", f"result_path={trained}")
+    same = np.load(tmp_path / "p.npy")  # the same seed: the same points, painted by hand
+    rows, cols = np.clip(np.rint(same[:, 0]), 0, 299).astype(int), np.clip(np.rint(same[:, 1]), 0, 299).astype(int)
+    on_pixel = (rows == rows[0]) & (cols == cols[0])
+    np.testing.assert_array_equal(image[rows[0], cols[0]], np.rint(same[on_pixel, 2:5].mean(axis=0)))
+
+
+def test_a_handful_of_points_trains_and_says_what_it_could_not_score(tmp_path: Path):
+    """num_points=3: the run trains and publishes, and says it has too few points to score; no traceback."""
+    rgb = np.zeros((40, 40, 3), dtype=np.uint8)
+    rgb[5:35, 5:35] = (200, 120, 40)
+    Image.fromarray(rgb).save(tmp_path / "block.png")
+    result = tmp_path / "result"
+    proc = run(*TINY, "dataset=image", f"image_path={tmp_path / 'block.png'}", "num_points=3", f"result_path={result}")
+    assert "not evaluated: 3 training and 3 test points are too few to score" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    assert (result / "checkpoint.pt").is_file()
+    assert (result / "picture.png").is_file()
+    assert not (result / "metrics.json").exists()
+    assert "too few to score" in (result / "report.html").read_text()
+
+
 def test_colored_pi_generator(trained: Path):
     ckpt = trained / "checkpoint.pt"
     a, b = colored_pi_generator(300, checkpoint=ckpt), colored_pi_generator(300, checkpoint=ckpt)
@@ -203,7 +235,7 @@ def test_failed_run_keeps_earlier_results(trained: Path):
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_stop_signal_saves_and_resume_finishes(tmp_path: Path, signum: int, code: int):
     result = tmp_path / "result"
-    args = [*TINY, "epochs=40", f"result_path={result}", f"data_dir={tmp_path / 'none'}"]
+    args = [*TINY, "epochs=40", "evaluate=false", f"result_path={result}", f"data_dir={tmp_path / 'none'}"]
     proc = subprocess.Popen(
         [sys.executable, "-c", WITH_CTRL_C, str(ROOT / "main.py"), *args],
         cwd=ROOT,

@@ -44,7 +44,8 @@ def test_unknown_key_in_file(tmp_path: Path):
         ("image_threshold=300", "'image_threshold' must be in 0..254"),
         ("holdout=0.95", "'holdout' must be in \\[0, 0.9\\]"),
         ("num_points=0", "'num_points' must be > 0"),
-        ("likelihood=laplace", "'likelihood' is 'laplace'; choose one of gaussian, learned, mse"),
+        ("prior=vamp", "'prior' is 'vamp'; choose one of gmm, standard"),
+        ("likelihood=learned", "'likelihood' in the command line was removed \\(the decoder always gives"),
     ],
 )
 def test_bad_values_name_the_key(override: str, message: str):

@@ -36,7 +36,7 @@ def test_a_memoriser_ties_the_floor_and_fails_copies(dataset):
     def memoriser(n: int, seed: int) -> np.ndarray:
         return dataset.train[np.random.default_rng(seed).permutation(len(dataset.train))[:n]]  # the floor's draw
 
-    report, _ = evaluate(dataset, memoriser, seed=0, repeats=1, baseline=True)
+    report = evaluate(dataset, memoriser, seed=0, repeats=1, baseline=True).report
     for name in ("swd", "density", "coverage", "c2st", "on_shape", "color_err"):
         assert report["model"][name] == pytest.approx(report["floor"][name]), name
     assert report["model"]["copies"] == 1.0
@@ -55,7 +55,8 @@ def test_a_perfect_generator_passes(dataset, population):
         rest = population[1600:]
         return rest[np.random.default_rng(seed).permutation(len(rest))[:n]]
 
-    report, points = evaluate(dataset, fresh, seed=0, repeats=2)
+    scored = evaluate(dataset, fresh, seed=0, repeats=2)
+    report, points = scored.report, scored.points
     assert report["model"]["c2st"] < 0.56
     assert report["model"]["copies"] < report["floor"]["copies"] + 0.03
     assert report["targets"] == []  # a fresh draw without a mixture: no fair copy floor, nothing to compare with
@@ -71,7 +72,7 @@ def test_a_shifted_generator_fails(dataset):
         points[:, 0] = np.clip(points[:, 0] + 8, 0, 119)  # 8 px down
         return points
 
-    report, _ = evaluate(dataset, shifted, seed=0, repeats=1)
+    report = evaluate(dataset, shifted, seed=0, repeats=1).report
     assert report["model"]["c2st"] > 0.7
     assert report["model"]["on_shape"] < report["floor"]["on_shape"] - 0.1
     assert grade(report) == "distinguishable from real points"
@@ -83,9 +84,9 @@ def test_a_shifted_generator_fails(dataset):
 
 def test_diagnostic_of_a_perfect_autoencoder_is_the_floor(dataset):
     """reconstruct() returning its input: posterior and posterior_mean equal the floor (but copies)."""
-    report, _ = evaluate(
+    report = evaluate(
         dataset, lambda n, s: dataset.train[:n], seed=0, repeats=1, reconstruct=lambda points, seed, use_mean: points
-    )
+    ).report
     assert set(report["diagnostic"]) == {"prior", "posterior", "posterior_mean"}
     assert report["diagnostic"]["prior"] == report["model"]
     for kind in ("posterior", "posterior_mean"):
@@ -94,7 +95,7 @@ def test_diagnostic_of_a_perfect_autoencoder_is_the_floor(dataset):
 
 
 def test_baseline_is_scored_beside_the_model_with_its_spread(dataset):
-    report, _ = evaluate(dataset, lambda n, s: dataset.train[:n], seed=0, repeats=2, baseline=True)
+    report = evaluate(dataset, lambda n, s: dataset.train[:n], seed=0, repeats=2, baseline=True).report
     assert set(report["baseline"]) == set(report["model"])
     assert report["baseline"]["on_shape"] > 0.8  # a mixture fitted on the disk draws on the disk
     assert {t["figure"] for t in report["targets"]} == {"c2st", "coverage", "on_shape", "copies"}
@@ -160,3 +161,33 @@ def test_the_verdict_says_the_difference_and_the_noise():
     for said in ("57.3%", "54.5%", "+2.8 points", "beyond", "±1.1"):
         assert said in text, said
     assert verdict(_report(0.548)).startswith("PASS: as close to real points as the mixture.")
+
+
+def test_the_paintings_are_read_at_the_test_points(dataset, population):
+    """The picture itself as the generator (every pixel equally likely): 3 x 1600 points paint most test pixels,
+    each with that pixel's own color; a generator shifted 8 px paints other pixels, with other colors."""
+
+    def picture(n: int, seed: int) -> np.ndarray:
+        return population[np.random.default_rng(seed).integers(len(population), size=n)]
+
+    def shifted(n: int, seed: int) -> np.ndarray:
+        points = picture(n, seed)
+        points[:, 1] = np.clip(points[:, 1] + 8, 0, 119)
+        return points
+
+    exact = evaluate(dataset, picture, seed=0, repeats=1, baseline=True)
+    assert set(exact.report["picture"]) == set(exact.paintings) == {"model", "mixture"}
+    assert exact.paintings["model"].shape == (*SHAPE, 3)
+    figures = exact.report["picture"]["model"]
+    assert figures["painted"] > 0.7  # 1 - e^(-4800 / 2950) of the pixels, as the points fall
+    assert figures["color_error"] == pytest.approx(0.0, abs=1e-9)
+    off = evaluate(dataset, shifted, seed=0, repeats=1).report["picture"]["model"]
+    assert off["color_error"] > 5  # colors 8 px away: 16 levels of green apart, less at the disk's edge
+
+
+def test_a_handful_of_points_is_not_scored(dataset):
+    from commands.evaluation import MIN_SCORED, too_few_points
+
+    assert too_few_points(dataset) is None
+    few = Dataset(dataset.train[: MIN_SCORED - 1], dataset.test, dataset.scaler, "image", "disk", "fresh draw")
+    assert "too few to score" in (too_few_points(few) or "")

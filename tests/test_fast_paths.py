@@ -1,5 +1,5 @@
-"""The training loop's fast paths give the maths they replace: the token-major encoder layer against
-nn.TransformerEncoderLayer, and the flat-buffer Adam against torch.optim.Adam."""
+"""The fast paths give the maths they replace: the token-major encoder layer (models/transformer_layer.py) against
+nn.TransformerEncoderLayer, and the flat-buffer Adam (utils/flat_adam.py) against torch.optim.Adam."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from models.attention import encoder_layer
+from models.transformer_layer import encoder_layer
 from utils.flat_adam import FlatAdam
 
 

@@ -12,17 +12,17 @@ import numpy as np
 import pytest
 import torch
 
-from commands import run_train
+from commands.train import run_train
 from models import MODELS, build_model, colored_pi_generator, load_trained
 from tests.conftest import QUIZ_SCALER, saturated_points, with_
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")
 
 
-@pytest.mark.parametrize("likelihood", ["gaussian", "learned"])
+@pytest.mark.parametrize("prior", ["gmm", "standard"])
 @pytest.mark.parametrize("name", sorted(MODELS))
-def test_every_model_works_on_the_gpu_as_on_the_cpu(tiny_cfg, name, likelihood):
-    cpu = build_model(with_(tiny_cfg, model=name, likelihood=likelihood), QUIZ_SCALER)
+def test_every_model_works_on_the_gpu_as_on_the_cpu(tiny_cfg, name, prior):
+    cpu = build_model(with_(tiny_cfg, model=name, prior=prior), QUIZ_SCALER)
     gpu = copy.deepcopy(cpu).to("cuda")
     x = saturated_points(2000)
     gpu.loss(x[:256].cuda(), beta=0.5).total.backward()

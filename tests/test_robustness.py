@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import torch
 
-import commands.generate
 import utils.io
-from commands import run_generate, run_train
+from commands.generate import run_generate
+from commands.train import run_train
 from models import colored_pi_generator
 from tests.cli_helpers import TINY, epoch_on_disk, run, wait_for_epoch
 from tests.conftest import ROOT, with_
@@ -109,14 +109,10 @@ def test_a_failing_write_keeps_earlier_results(tiny_cfg, monkeypatch, capsys):
 def test_generate_streams_the_same_points_as_one_call(tmp_path: Path, monkeypatch):
     """Chunks of the stream equal one colored_pi_generator call; .npy and .csv both complete."""
     monkeypatch.setattr("models.vae.BLOCK", 256)
+    monkeypatch.setattr("models.trained.STREAM_CHUNK", 512)  # 1300 points in 3 chunks of 2 blocks
     result = tmp_path / "result"
     run(*TINY, f"result_path={result}", "evaluate=false", "epochs=1")
     cfg = load_config(None, [f"result_path={result}", "threads=1"])
-    monkeypatch.setattr(
-        commands.generate,
-        "stream_points",
-        lambda m, s, n, seed: __import__("models").stream_points(m, s, n, seed, chunk=512),
-    )
     run_generate(cfg, 1300, str(tmp_path / "p.npy"), seed=4)
     run_generate(cfg, 1300, str(tmp_path / "p.csv"), seed=4)
     expected = colored_pi_generator(1300, result / "checkpoint.pt", seed=4)

@@ -1,7 +1,7 @@
 """The checkpoint format: what rebuilds a trained model and resumes its training.
 
 A checkpoint is a dict:
-    model, optimizer: state_dicts (the optimizer's: utils/flat_adam.py)
+    model, optimizer: state_dicts (the optimizer's: utils/flat_adam.py's)
     config:  the resolved Config as a dict
     epoch:   the number of finished epochs
     history: {"total", "recons", "kld", "beta", "lr", "seconds"}: one value per finished epoch
@@ -25,8 +25,7 @@ from utils.errors import UserError
 from utils.io import atomic_write
 
 CHECKPOINT_NAME = "checkpoint.pt"
-FORMAT_VERSION = 3  # 3: the optimizer's state is utils/flat_adam.py's; 2: torch's Adam, with a scheduler
-READABLE = (2, 3)  # formats a model can be rebuilt from (generate, evaluate); resuming needs FORMAT_VERSION
+FORMAT_VERSION = 4  # 4: the sampling prior's and the output noise's buffers of this version; 3 had others
 REQUIRED_KEYS = ("model", "optimizer", "config", "epoch", "history", "scaler")
 
 
@@ -55,7 +54,7 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         ) from None
     if not isinstance(state, dict) or any(key not in state for key in REQUIRED_KEYS):
         raise UserError(f"'{path}' is not a pi-vae checkpoint (it lacks {', '.join(REQUIRED_KEYS)}); retrain.")
-    if state.get("format") not in READABLE:
+    if state.get("format") != FORMAT_VERSION:
         raise UserError(
             f"'{path}' was written by another version of pi-vae (format {state.get('format')}, this one reads "
             f"{FORMAT_VERSION}); retrain with `python main.py`."

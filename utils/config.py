@@ -30,7 +30,9 @@ class Config:
     data_dir: str = "./gen_ml_quiz_content"
     image_path: str = ""  # dataset=image: a PNG or JPEG; its foreground pixels are the points
     mask_path: str = ""  # optional: the mask's bright pixels are the foreground (else alpha, else brightness)
-    image_threshold: int = 64  # foreground = brightest channel above this (0..254), without mask or alpha
+    # without mask or alpha, how far (0..254, on some channel) a foreground pixel stands from its background:
+    # brighter than this on a dark background, or differing by more than this from a light or colored one
+    image_threshold: int = 64
     num_points: int = 5000  # training points drawn from a picture (all if fewer); the built-in π: (1 - holdout) x this
     holdout: float = 0.5  # share kept out of training for evaluation where no other pixels exist (the quiz)
     # model (chosen by name from models/registry.py, which checks the name)
@@ -39,20 +41,12 @@ class Config:
     num_head: int = 2
     num_layers: int = 1  # transformer layers in the encoder and in the generator
     latent_dim: int = 8
-    # reconstruction term: "gaussian" is the negative log-likelihood of a Gaussian decoder whose
-    # per-feature variance is the batch's optimal one (the sigma-VAE); "learned": the decoder also gives
-    # each point's variance (models/likelihood.py); "mse" is the seed's squared error
-    likelihood: Literal["gaussian", "learned", "mse"] = "learned"
-    # the prior used when sampling: "gmm" fits a Gaussian mixture on the posterior means after
-    # training (the standard normal leaves points between the strokes); "standard" is N(0, I)
+    # the prior sampling draws latents from: "gmm" fits a Gaussian mixture of up to prior_components on the
+    # posterior means after training (N(0, I) leaves points between the strokes); "standard" is N(0, I)
     prior: Literal["gmm", "standard"] = "gmm"
     prior_components: int = 128
-    # samples = decoder mean + output_noise x the decoder's per-feature std (the training residuals')
+    # samples = the decoder's mean + output_noise x its σ(z) x the noise measured for the latent's component
     output_noise: float = 1.0
-    # the output noise: "diagonal" (σ_f per feature), "full" (also the residuals' correlations), or "local"
-    # (a mean and covariance per component of the sampling prior: precise where the decoder is; with
-    # prior: standard, which has no components, it is "diagonal")
-    noise_covariance: Literal["diagonal", "full", "local"] = "local"
     # training
     epochs: int = 150
     batch_size: int = 256
@@ -61,19 +55,19 @@ class Config:
     grad_clip: float = 1.0  # clip the gradient norm to this (0 = off): the likelihood's gradients grow as 1/σ
     beta_schedule: Literal["linear", "cyclical"] = "linear"
     beta_start: float = 0.0
-    beta_end: float = 0.1  # with the gaussian likelihood, beta = 0.5 would be the ELBO (times 1/2)
+    beta_end: float = 0.1
     beta_cycles: int = 4
     seed: int = 0
     device: Literal["auto", "cpu", "cuda", "mps"] = "cpu"  # auto: CUDA, then Apple MPS, then the CPU
     threads: int = 0  # torch CPU threads; 0 = one per core, at most 4
     # outputs
     result_path: str = "./result"
-    gen_every_epochs: int = 5  # draw a frame every N epochs (and at the first and last); 0 = never
+    gen_every_epochs: int = 1  # draw a frame every N epochs (and at the first and last); 0 = never
     num_gen_points: int = 5000  # points per frame and in samples.npy
     evaluate: bool = True  # compute metrics.json at the end of training
     # what `python main.py` does
     retrain: bool = True  # false: load result_path/checkpoint.pt and only generate
-    resume: bool = False  # true: continue training result_path/checkpoint.pt up to `epochs`
+    resume: bool = False  # true: continue up to `epochs` from .run/state.pt (a killed run), else checkpoint.pt
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -82,7 +76,11 @@ class Config:
 FIELDS = {f.name: f for f in fields(Config)}
 _TYPES = typing.get_type_hints(Config)
 # keys of earlier versions: an error where a user writes one, dropped where a saved run's config holds one
-RETIRED = {"num_workers": "the training loop indexes one tensor of points and has no loader workers"}
+RETIRED = {
+    "num_workers": "the training loop indexes one tensor of points and has no loader workers",
+    "likelihood": "the decoder always gives every point its own variance (docs/DESIGN.md, 'The model')",
+    "noise_covariance": "the output noise is always measured per component of the prior (docs/DESIGN.md)",
+}
 
 
 def _check_type(key: str, value: Any) -> Any:

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from utils import features
-from utils.plotting import save_figure
+from utils.charts import save_figure
 
 STYLES = {  # set name -> (color, line style)
     "real": ("black", "-"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
+import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -41,8 +41,9 @@ def atomic_write(path: str | Path, write: Callable[[str], Any], durable: bool = 
     path = Path(path)
     tmp = ""
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
+        # a name of our own, created with the default permissions (mkstemp's are owner-only: 0600)
+        tmp = str(path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
+        open(tmp, "xb").close()
         write(tmp)
         if durable:
             with open(tmp, "rb+") as file:

@@ -1,4 +1,4 @@
-"""Pictures: per-epoch frames, the GIF, real beside generated, loss curves, the latent space, the grid.
+"""Pictures of points: per-epoch frames, the GIF, point sets and paintings side by side (Pillow only).
 
 Points are drawn as the picture they came from: each point paints its pixel (row x, column y) with
 its own color on a canvas of the picture's size and background color, scaled up by a whole factor. So a frame
@@ -8,22 +8,17 @@ inverted y axis would), and costs milliseconds, which matters at one frame per e
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; no display needed
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib import font_manager
-from matplotlib.figure import Figure
 from PIL import Image, ImageDraw, ImageFont
 
 from utils.io import atomic_write
 
-MIN_SIDE = 320  # frames are scaled up until their long side reaches this many pixels
+MIN_SIDE = 256  # a picture smaller than this on its long side is scaled up by a whole factor until it is not
 BLACK = (0, 0, 0)
 
 
@@ -61,38 +56,59 @@ def _scale(image_shape: tuple[int, int]) -> int:
     return max(1, -(-MIN_SIDE // max(image_shape)))  # ceil(MIN_SIDE / long side)
 
 
+@functools.cache
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    """DejaVu Sans, the font matplotlib ships (it has π and β), at `size` pixels, read once per size."""
+    import matplotlib  # here, not above: importing it costs a command that draws no title 0.2 s
+
+    return ImageFont.truetype(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf", size)
+
+
 def _titled(canvas: np.ndarray, title: str, scale: int) -> Image.Image:
     """The canvas scaled up by `scale` (nearest neighbour) under a title bar."""
-    body = Image.fromarray(canvas).resize((canvas.shape[1] * scale, canvas.shape[0] * scale), Image.Resampling.NEAREST)
+    body = Image.fromarray(canvas)
+    if scale > 1:
+        body = body.resize((canvas.shape[1] * scale, canvas.shape[0] * scale), Image.Resampling.NEAREST)
     bar = title_height(body.width)
     framed = Image.new("RGB", (body.width, body.height + bar), "black")
     framed.paste(body, (0, bar))
     draw = ImageDraw.Draw(framed)
     size = title_font_size(body.width)
-    font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size)  # matplotlib's own font: has π and β
+    font = _font(size)
     while len(title) > 4 and draw.textlength(title, font=font) > body.width - 8:
         title = title[:-2].rstrip(" ·") + "…"  # fit a long title into a narrow picture
     draw.text((4, round(0.25 * size)), title, fill="white", font=font)
     return framed
 
 
-def _save_png(path: Path, image: Image.Image) -> None:
+def _save_png(path: Path, image: Image.Image, durable: bool = True) -> None:
     # compression level 1: a frame is written in half the time of the default 6, 16 % larger
-    atomic_write(path, lambda tmp: image.save(tmp, format="PNG", compress_level=1))
+    atomic_write(path, lambda tmp: image.save(tmp, format="PNG", compress_level=1), durable)
 
 
-def save_frame(path: Path, points: np.ndarray, canvas: Canvas, title: str) -> None:
-    """A PNG of the points as a picture, with a title bar."""
-    _save_png(path, _titled(render(points, canvas), title, _scale(canvas.shape)))
+def save_png(path: Path, pixels: np.ndarray) -> None:
+    """(H, W, 3) uint8 as a PNG of exactly that size, written atomically."""
+    _save_png(path, Image.fromarray(pixels))
+
+
+def save_frame(path: Path, points: np.ndarray, canvas: Canvas, title: str, durable: bool = True) -> None:
+    """A PNG of the points as a picture, with a title bar; `durable`: flushed to the disk (utils/io.py)."""
+    _save_png(path, _titled(render(points, canvas), title, _scale(canvas.shape)), durable)
 
 
 def save_side_by_side(path: Path, panels: dict[str, np.ndarray], canvas: Canvas) -> None:
     """Point sets side by side on the same axes (same picture size), each under its title."""
-    scale = _scale(canvas.shape)
-    images = [_titled(render(points, canvas), title, scale) for title, points in panels.items()]
+    save_images(path, {title: render(points, canvas) for title, points in panels.items()})
+
+
+def save_images(path: Path, images: dict[str, np.ndarray]) -> None:
+    """(H, W, 3) uint8 pictures of one size side by side, each scaled up as a frame is and under its title."""
+    first = next(iter(images.values()))
+    scale = _scale(first.shape[:2])
+    titled = [_titled(image, title, scale) for title, image in images.items()]
     gap = 6
-    joined = Image.new("RGB", (sum(i.width for i in images) + gap * (len(images) - 1), images[0].height), (40, 40, 40))
-    for k, image in enumerate(images):
+    joined = Image.new("RGB", (sum(i.width for i in titled) + gap * (len(titled) - 1), titled[0].height), (40, 40, 40))
+    for k, image in enumerate(titled):
         joined.paste(image, (k * (image.width + gap), 0))
     _save_png(path, joined)
 
@@ -127,104 +143,3 @@ def save_gif(path: Path, frames: Sequence[Path], seconds_per_frame: float = 0.15
 def _rgb(frame: Path) -> Image.Image:
     with Image.open(frame) as image:
         return image.convert("RGB")
-
-
-def save_figure(fig: Figure, path: Path) -> None:
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", facecolor=fig.get_facecolor()))
-    plt.close(fig)
-
-
-def save_loss_plot(path: Path, histories: dict[str, dict[str, list[float]]]) -> None:
-    """Total, recons, KLD (log scale) and β per epoch; one line per run name.
-
-    Total and recons are on a linear scale: the Gaussian negative log-likelihood is negative once
-    the decoder is more precise than one unit of the [0, 1] scale.
-    """
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.2), dpi=80)
-    for name, history in histories.items():
-        epochs = np.arange(1, len(history["total"]) + 1)
-        for ax, key in zip(axes, ["total", "recons", "kld", "beta"], strict=True):
-            ax.plot(epochs, history[key], label=name)
-            ax.set_title(key)
-            ax.set_xlabel("epoch")
-    axes[2].set_yscale("log")
-    if len(histories) > 1:
-        axes[0].legend()
-    fig.tight_layout()
-    save_figure(fig, path)
-
-
-def save_overlaid_losses(path: Path, histories: dict[str, dict[str, list[float]]]) -> None:
-    """Total loss per epoch of many runs in one panel; runs named "group · seed s" share their group's color."""
-    fig, ax = plt.subplots(figsize=(9, 3.6), dpi=80)
-    colors: dict[str, str] = {}
-    for name, history in histories.items():
-        group = name.split(" · ")[0]
-        color = colors.setdefault(group, f"C{len(colors) % 10}")
-        epochs = np.arange(1, len(history["total"]) + 1)
-        ax.plot(
-            epochs,
-            history["total"],
-            color=color,
-            linewidth=1,
-            label=group if group not in ax.get_legend_handles_labels()[1] else None,
-        )
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("total loss")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    save_figure(fig, path)
-
-
-def project_2d(latents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(N, 2) coordinates of (N, D) latents and the (D, 2) map: the latents themselves for D <= 2,
-    else their first two principal components (the map projects prior samples the same way)."""
-    d = latents.shape[1]
-    if d <= 2:
-        basis = np.eye(d, 2)
-    else:
-        centred = latents - latents.mean(0)
-        _, _, vt = np.linalg.svd(centred, full_matrices=False)
-        basis = vt[:2].T  # (D, 2)
-    return latents @ basis, basis
-
-
-def save_latent_plot(path: Path, latents: np.ndarray, colors: np.ndarray, prior: np.ndarray, title: str) -> None:
-    """Posterior means of the training points in 2-D, colored by each point's color, prior samples over them."""
-    xy, basis = project_2d(latents)
-    prior_xy = prior @ basis
-    fig, ax = plt.subplots(figsize=(5.2, 5.2), dpi=80, facecolor="black")
-    ax.set_facecolor("black")
-    ax.scatter(xy[:, 0], xy[:, 1], c=np.clip(colors / 255.0, 0, 1), s=3, linewidths=0, label="posterior means")
-    ax.scatter(prior_xy[:, 0], prior_xy[:, 1], c="white", s=0.6, alpha=0.45, linewidths=0, label="prior samples")
-    ax.set_title(title, color="white", fontsize=8, wrap=True)
-    ax.tick_params(colors="grey", labelsize=7)
-    legend = ax.legend(loc="lower right", fontsize=7, facecolor="black", markerscale=4)
-    for text in legend.get_texts():
-        text.set_color("white")
-    fig.tight_layout()
-    save_figure(fig, path)
-
-
-def save_frame_grid(path: Path, rows: dict[str, dict[int, Path]]) -> None:
-    """Frames (PNG files) in a grid: one row per run name, one column per epoch; rows[name][epoch] = frame."""
-    columns = sorted({epoch for frames in rows.values() for epoch in frames})
-    first = Image.open(next(iter(next(iter(rows.values())).values())))
-    aspect = first.height / first.width
-    fig, axes = plt.subplots(
-        len(rows),
-        len(columns),
-        figsize=(2.6 * len(columns), 2.6 * len(rows) * aspect + 0.3),
-        dpi=100,
-        facecolor="black",
-        squeeze=False,
-    )
-    for r, (name, frames) in enumerate(rows.items()):
-        for c, epoch in enumerate(columns):
-            ax = axes[r][c]
-            ax.set_axis_off()
-            if epoch in frames:
-                ax.imshow(np.asarray(Image.open(frames[epoch]).convert("RGB")), interpolation="lanczos")
-                ax.set_title(f"{name} · epoch {epoch}", color="white", fontsize=8)
-    fig.tight_layout()
-    save_figure(fig, path)

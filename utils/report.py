@@ -25,6 +25,8 @@ th { background: #f3f3f3; text-align: left; } td.num { text-align: right; font-v
 td.no { color: #b00; font-weight: 600; } td.yes { color: #070; }
 figure { display: inline-block; margin: 4px 10px 10px 0; vertical-align: top; }
 figcaption { font-size: 12px; color: #555; } img { max-width: 100%; border: 1px solid #ccc; }
+img[src^="epoch_"], img[src$="picture.png"], img[src$="real_vs_generated.png"], img[src$=".gif"] {
+  image-rendering: pixelated; }
 .lead { font-size: 16px; max-width: 900px; background: #f4f8ff; border-left: 6px solid #4a7bd0; padding: 8px 12px; }
 .lead { margin-top: 0; } .lead.pass { background: #f1faf1; border-left-color: #2a8a2a; }
 .lead.fail { background: #fdf1f0; border-left-color: #c0392b; }

@@ -35,7 +35,7 @@ def rows(columns: Mapping[str, Mapping[str, Cell]], targets: list[dict[str, Any]
         table.append(
             Row(
                 figure=name,
-                cells=[_text(column[name]) for column in columns.values()],
+                cells=[_text(column.get(name, "")) for column in columns.values()],  # "": a figure a run lacks
                 goal="; ".join(t["goal"] for t in goals),
                 met="; ".join("yes" if t["met"] else "NO" for t in goals),
                 failed=any(not t["met"] for t in goals),
