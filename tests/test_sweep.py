@@ -21,6 +21,7 @@ from utils.config import load_grid
 SMALL = [*TINY, "num_gen_points=300", "gen_every_epochs=0"]
 
 
+@pytest.mark.slow  # four whole training runs, each evaluated
 def test_a_2x2_sweep_is_four_runs_and_one_table(tmp_path: Path):
     grid = load_grid(None, [*SMALL, "seed=0,1", "latent_dim=2,3", f"data_dir={tmp_path / 'none'}"])
     rows = run_sweep(grid, str(tmp_path / "sweep"))
