@@ -65,7 +65,9 @@ def test_a_2x2_sweep_is_four_runs_and_one_table(tmp_path: Path):
 @pytest.mark.slow
 def test_a_killed_sweep_resumes_with_the_same_command(tmp_path: Path):
     result = tmp_path / "sweep"
-    command = [sys.executable, str(ROOT / "main.py"), "sweep", *SMALL, "seed=0,1", "epochs=8"]
+    # 200 epochs of one step each (about a second): the kill lands while seed=1 still trains, however
+    # late after its epoch 2 the poll below sees it
+    command = [sys.executable, str(ROOT / "main.py"), "sweep", *SMALL, "seed=0,1", "epochs=200"]
     command += [f"result_path={result}", f"data_dir={tmp_path / 'none'}"]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for_epoch(result / "seed=1" / ".run" / "state.pt", 2, proc)  # seed=0 is finished, seed=1 half-way
