@@ -4,7 +4,7 @@ The residuals (a training point minus its decoded posterior mean, over the decod
 alike everywhere: a level or two on a logo's flat colors, tens at its edges, and JPEG colors vary in
 brightness together across r, g, b. So each component k of the prior (models/prior.py) gets the mean
 m_k and covariance C_k of the residuals of the points it is responsible for, shrunk towards all the
-residuals' by SHRINK points' worth, plus a floor; a latent of component k gets mean + σ·N(m_k, C_k).
+residuals' by SHRINK points' worth, plus (1 % of σ)² on the diagonal; a latent of component k gets mean + σ·N(m_k, C_k).
 One noise for every point cost the logo 0.091 in c2st (docs/DESIGN.md, "The model").
 
 A saturated color says only that its residual is at least (255 - mean)/σ: taken at that bound, the
@@ -80,7 +80,7 @@ class OutputNoise(nn.Module):
         second = (share.T @ (r[:, :, None] * r[:, None, :]).flatten(1)).view(-1, f, f)
         own = second - mean[:, :, None] * mean[:, None, :]  # (K, F, F)
         weight = (count / (count + SHRINK))[:, None, None]
-        cov = weight * own + (1 - weight) * overall + 1e-4 * torch.eye(f, dtype=r.dtype)  # floor: (1 % of σ)²
+        cov = weight * own + (1 - weight) * overall + 1e-4 * torch.eye(f, dtype=r.dtype)  # never singular
         self.means.copy_((weight[:, :, 0] * mean).to(self.means))
         self.chol.copy_(torch.linalg.cholesky(cov).to(self.chol))
 
